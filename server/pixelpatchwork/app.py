@@ -1,0 +1,130 @@
+"""create_app(settings) -> the ASGI app: Quart for HTTP, wrapped by Socket.IO for the room."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+import socketio
+from quart import Quart
+
+from .domain import rounds
+from .domain.clock import utcnow
+from .domain.errors import DomainError
+from .domain.events import Outbox
+from .domain.rooms import ensure_room
+from .realtime.namespace import RoomNamespace
+from .services import Services
+from .settings import Settings
+from .web import api, host, pages
+from .web.errors import register_error_handlers
+from .web.pages import CLIENT_DIST
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "ppw_session"
+
+
+def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
+    """Build the whole server from settings; nothing is connected until the app starts serving."""
+    settings = settings or Settings()
+    services = Services.build(settings)
+
+    app = Quart(__name__, static_folder=str(CLIENT_DIST), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key.get_secret_value(),
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["pixelpatchwork"] = services
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(host.bp)
+    register_error_handlers(app)
+
+    manager = None
+    if settings.redis_url:
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+        app.extensions["pixelpatchwork.redis_check"] = _redis_check(settings.redis_url)
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        client_manager=manager,
+        cors_allowed_origins=settings.allowed_origins or None,
+        max_http_buffer_size=64_000,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    sio.register_namespace(RoomNamespace(services, serializer.loads, SESSION_COOKIE))
+
+    async def emit(event: str, data: dict[str, Any], room: str) -> None:
+        await sio.emit(event, data, room=room)
+
+    @app.before_serving
+    async def _start() -> None:
+        await services.start(emit, run_worker=settings.worker_in_process)
+        await ensure_room(services.sessionmaker, services.storage, settings.default_room, settings.default_room_name)
+        services.background.append(asyncio.create_task(_deadline_clock(services), name="deadline-clock"))
+        log.info(
+            "PixelPatchwork serving: database %s, storage %s, generator %s, fan-out %s",
+            services.engine.dialect.name, services.storage.backend, services.provider.name,
+            "redis" if settings.redis_url else "in-process",
+        )
+
+    @app.after_serving
+    async def _stop() -> None:
+        await services.stop()
+
+    asgi = socketio.ASGIApp(sio, other_asgi_app=app)
+    asgi.quart_app = app  # type: ignore[attr-defined]
+    asgi.sio = sio  # type: ignore[attr-defined]
+    asgi.services = services  # type: ignore[attr-defined]
+    return asgi
+
+
+def _redis_check(url: str):  # type: ignore[no-untyped-def]
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+
+    async def check() -> dict[str, Any]:
+        try:
+            await client.ping()
+            return {"ok": True}
+        except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+            return {"ok": False, "error": exc.__class__.__name__}
+
+    return check
+
+
+async def _deadline_clock(services: Services) -> None:
+    """Move rounds on when their deadline passes. Every process runs this; the conditional
+    update in change_phase makes sure each move happens once."""
+    while True:
+        await asyncio.sleep(services.settings.clock_tick_s)
+        try:
+            async with services.sessionmaker() as db:
+                due = await rounds.due_rounds(db, utcnow())
+            for room, round_ in due:
+                outbox = Outbox()
+                async with services.sessionmaker() as db:
+                    try:
+                        await rounds.change_phase(
+                            db, services.storage, room, round_.phase, rounds.AUTOMATIC_NEXT[round_.phase], None, outbox,
+                            round_id=round_.id,
+                        )
+                        await db.commit()
+                    except DomainError:
+                        continue  # another process or a facilitator moved it first
+                await services.publish(outbox)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the deadline clock failed; it keeps running")

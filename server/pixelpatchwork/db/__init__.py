@@ -1,0 +1,1 @@
+"""Database adapter: typed models, the async engine and migrations."""

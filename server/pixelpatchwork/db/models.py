@@ -1,0 +1,159 @@
+"""SQLAlchemy 2 typed models: rooms, users, rounds, images, votes, jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# BigInteger primary keys that still autoincrement on SQLite (which only does so for INTEGER).
+BigId = BigInteger().with_variant(Integer, "sqlite")
+# Naive UTC timestamps with microseconds (MariaDB's DATETIME keeps whole seconds otherwise).
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Room(Base):
+    __tablename__ = "rooms"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Grows with every stored change of the room's round or images; events carry it.
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class User(Base):
+    """A participant of one room."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("room_id", "nickname_key", name="uq_users_room_nickname"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    nickname: Mapped[str] = mapped_column(String(32))
+    # Case-folded nickname, so "Ada" and "ada" are the same person in a room.
+    nickname_key: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Round(Base):
+    """One day of a seed: the seed image, its phase and deadline, and the winner."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("room_id", "number", name="uq_rounds_room_number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    seed_image_id: Mapped[int] = mapped_column(ForeignKey("images.id", use_alter=True, name="fk_rounds_seed"))
+    phase: Mapped[str] = mapped_column(String(16))
+    phase_started_at: Mapped[datetime] = mapped_column(Timestamp)
+    deadline: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    winner_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("images.id", use_alter=True, name="fk_rounds_winner"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+    seed: Mapped[Image] = relationship(foreign_keys=[seed_image_id], lazy="raise")
+
+
+Index("ix_rounds_phase_deadline", Round.phase, Round.deadline)
+
+
+class Image(Base):
+    """A seed or an edit of one. Every edit keeps its parent seed, mask, prompt, author and model."""
+
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", use_alter=True, name="fk_images_round"), nullable=True, index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"), nullable=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "seed" or "edit"
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    provider: Mapped[str] = mapped_column(String(24))
+    model: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    mask_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    result_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    thumb_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    mask_area: Mapped[float | None] = mapped_column(nullable=True)
+    up_count: Mapped[int] = mapped_column(Integer, default=0)
+    down_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Grows with every vote change on this image, so clients can drop stale tallies.
+    tally_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    generation_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    author: Mapped[User | None] = relationship(lazy="raise")
+
+
+class Vote(Base):
+    """The current vote of one participant on one image (a withdrawn vote has no row)."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("image_id", "user_id", name="uq_votes_image_user"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)  # +1 up, -1 down
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class VoteEvent(Base):
+    """Append-only history of vote changes, for research (votes over time, changed minds)."""
+
+    __tablename__ = "vote_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    value: Mapped[int] = mapped_column(SmallInteger)  # +1, -1, or 0 for a withdrawal
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Job(Base):
+    """A generation job: the row is the truth about who works on it and until when."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id"), unique=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    status: Mapped[str] = mapped_column(String(12))  # queued, running, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    available_at: Mapped[datetime] = mapped_column(Timestamp)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+Index("ix_jobs_status_available", Job.status, Job.available_at)

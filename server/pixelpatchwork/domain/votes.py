@@ -1,0 +1,100 @@
+"""Votes: one per participant and image, tallies changed in the same transaction.
+
+The votes table is the truth; `images.up_count/down_count` change by the same delta in the
+same transaction, with an atomic `count = count + delta`, so tallies always equal a recount.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..db.models import Image, Round, User, Vote, VoteEvent
+from .clock import utcnow
+from .errors import DomainError, conflict, not_found
+from .events import Outbox
+from .views import tally_view
+
+VALUES = {"up": 1, "down": -1, "none": 0}
+
+
+def check_vote_allowed(*, phase: str, image: Image, round_id: int, voter: User) -> None:
+    """Who may vote on what, and when (raises DomainError)."""
+    if image.room_id != voter.room_id or image.kind != "edit":
+        raise not_found("image_not_found", "there is no such image in your room")
+    if image.round_id != round_id:
+        raise conflict("not_votable", "this image belongs to an earlier round; vote on the current round's images")
+    if phase != "vote":
+        raise conflict("wrong_phase", f"votes are accepted only in the vote phase; the round is in the {phase} phase")
+    if image.status != "done":
+        raise conflict("not_votable", "this image is not finished; vote once it has been generated")
+    if image.author_id == voter.id:
+        raise DomainError(403, "own_image", "you cannot vote on your own image")
+
+
+async def cast_vote(session: AsyncSession, voter: User, room_slug: str, image_id: int, value: str, outbox: Outbox) -> dict:
+    """Record `voter`'s vote (`up`, `down`, or `none` to take it back) and return the new tally."""
+    new = VALUES[value]
+    for attempt in range(3):
+        try:
+            return await _cast_once(session, voter, room_slug, image_id, new, value, outbox)
+        except IntegrityError:
+            # Two first votes of one person on one image raced; the unique key let one in.
+            await session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _cast_once(
+    session: AsyncSession, voter: User, room_slug: str, image_id: int, new: int, value: str, outbox: Outbox
+) -> dict:
+    image = await session.get(Image, image_id)
+    if image is None:
+        raise not_found("image_not_found", "there is no such image in your room")
+    # A shared lock on the current round: a phase change (which takes the row's exclusive
+    # lock) waits for votes in flight, and votes after it see the new phase.
+    round_ = await session.scalar(
+        select(Round)
+        .where(Round.room_id == voter.room_id)
+        .order_by(Round.number.desc())
+        .limit(1)
+        .with_for_update(read=True)
+    )
+    assert round_ is not None
+    check_vote_allowed(phase=round_.phase, image=image, round_id=round_.id, voter=voter)
+    existing = await session.scalar(
+        select(Vote).where(Vote.image_id == image_id, Vote.user_id == voter.id).with_for_update()
+    )
+    old = existing.value if existing else 0
+    if old == new:
+        unchanged = tally_view(image)
+        await session.rollback()
+        return unchanged
+    now = utcnow()
+    if existing is None:
+        session.add(Vote(image_id=image_id, user_id=voter.id, value=new, created_at=now, updated_at=now))
+    elif new == 0:
+        await session.execute(delete(Vote).where(Vote.id == existing.id))
+    else:
+        existing.value = new
+        existing.updated_at = now
+    session.add(VoteEvent(image_id=image_id, user_id=voter.id, value=new, created_at=now))
+    up_delta = (new == 1) - (old == 1)
+    down_delta = (new == -1) - (old == -1)
+    await session.execute(
+        update(Image)
+        .where(Image.id == image_id)
+        .values(
+            up_count=Image.up_count + up_delta,
+            down_count=Image.down_count + down_delta,
+            tally_seq=Image.tally_seq + 1,
+        )
+    )
+    await session.flush()
+    await session.refresh(image, ["up_count", "down_count", "tally_seq"])
+    tally = tally_view(image)
+    await session.commit()
+    outbox.tally_changed(room_slug, image_id)
+    return tally

@@ -1,0 +1,317 @@
+"""The durable generation queue: jobs claimed with a lease, so a killed worker's job runs again.
+
+The jobs row is the truth. A worker claims a job with a conditional UPDATE (after SELECT ...
+FOR UPDATE SKIP LOCKED on MariaDB), renews its lease while it works, and finishes with a
+conditional UPDATE that only succeeds while it still holds the job. Result files have fixed
+keys per image, so a job that did run twice leaves exactly one result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+from PIL import Image as PILImage
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .. import imaging
+from ..db.models import Image, Job, Room
+from ..domain.clock import utcnow
+from ..domain.events import Outbox
+from ..domain.images import image_keys
+from ..domain.rooms import bump_version
+from ..domain.views import load_image_view
+from ..settings import Settings
+from ..storage import Storage, StorageError
+from .base import EditRequest, GenerationError, Provider
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.2
+
+
+def backoff_s(attempt: int) -> float:
+    """Seconds to wait before attempt `attempt + 1`: 2, 4, 8, ... capped at 60."""
+    return min(60.0, 2.0 ** attempt)
+
+
+def participant_hash(secret: str, user_id: int | None) -> str:
+    """A stable id for a participant that does not reveal who they are (OpenAI safety_identifier)."""
+    return hashlib.sha256(f"{secret}:participant:{user_id}".encode()).hexdigest()[:32]
+
+
+class Worker:
+    """Runs generation jobs with bounded concurrency until `stop()`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        storage: Storage,
+        provider: Provider,
+        publish,  # async (Outbox) -> None
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.storage = storage
+        self.provider = provider
+        self.publish = publish
+        self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"[:64]
+        self.wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._mysql = not settings.is_sqlite
+
+    def start(self) -> None:
+        for slot in range(self.settings.worker_concurrency):
+            self._tasks.append(asyncio.create_task(self._slot(slot), name=f"generation-slot-{slot}"))
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self.wake.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def _slot(self, slot: int) -> None:
+        while not self._stopping.is_set():
+            try:
+                job_id = await self.claim()
+            except SQLAlchemyError:
+                log.exception("claiming a job failed; retrying shortly")
+                job_id = None
+            if job_id is None:
+                self.wake.clear()
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=self.settings.job_poll_s)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            try:
+                await self.run_job(job_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Nothing is marked done; the lease runs out and the job is claimed again.
+                log.exception("job %s crashed in worker %s", job_id, self.worker_id)
+
+    def _claimable(self, now):  # type: ignore[no-untyped-def]
+        return or_(
+            and_(Job.status == "queued", Job.available_at <= now),
+            and_(Job.status == "running", Job.lease_until < now),
+        )
+
+    async def claim(self) -> int | None:
+        """Take the oldest available job (or one whose worker's lease ran out); its id or None."""
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            query = select(Job.id).where(self._claimable(now)).order_by(Job.id).limit(1)
+            if self._mysql:
+                query = query.with_for_update(skip_locked=True)
+            job_id = await session.scalar(query)
+            if job_id is None:
+                return None
+            result = await session.execute(
+                update(Job)
+                .where(Job.id == job_id, self._claimable(now))
+                .values(
+                    status="running", worker_id=self.worker_id, attempts=Job.attempts + 1,
+                    lease_until=now + timedelta(seconds=self.settings.job_lease_s), updated_at=now,
+                )
+            )
+            await session.commit()
+            return job_id if result.rowcount == 1 else None
+
+    async def _renew_lease(self, job_id: int) -> None:
+        while True:
+            await asyncio.sleep(self.settings.job_lease_s / 3)
+            try:
+                async with self.sessionmaker() as session:
+                    now = utcnow()
+                    await session.execute(
+                        update(Job)
+                        .where(Job.id == job_id, Job.worker_id == self.worker_id, Job.status == "running")
+                        .values(lease_until=now + timedelta(seconds=self.settings.job_lease_s), updated_at=now)
+                    )
+                    await session.commit()
+            except SQLAlchemyError:
+                log.warning("renewing the lease of job %s failed", job_id, exc_info=True)
+
+    async def run_job(self, job_id: int) -> None:
+        """Generate, store and publish one claimed job."""
+        async with self.sessionmaker() as session:
+            job = await session.get(Job, job_id)
+            assert job is not None
+            image = await session.get(Image, job.image_id)
+            room = await session.get(Room, job.room_id)
+            assert image is not None and room is not None
+            if job.attempts > self.settings.job_max_attempts:
+                await self._fail(session, job, image, room, "the generation failed repeatedly; try again with another prompt")
+                return
+            seed = await session.get(Image, image.parent_id)
+            assert seed is not None
+            outbox = Outbox()
+            if image.status != "generating":
+                image.status = "generating"
+                image.started_at = image.started_at or utcnow()
+                version = await bump_version(session, room.id)
+                outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})
+            await session.commit()
+            await self.publish(outbox)
+            seed_key, mask_key, prompt, author_id = seed.result_key, image.mask_key, image.prompt, image.author_id
+
+        renewer = asyncio.create_task(self._renew_lease(job_id))
+        started = time.perf_counter()
+        try:
+            seed_bytes = await self.storage.get(seed_key or "")
+            mask_bytes = await self.storage.get(mask_key or "")
+            seed_image = PILImage.open(io.BytesIO(seed_bytes)).convert("RGB")
+            mask_image = PILImage.open(io.BytesIO(mask_bytes)).convert("L")
+            reporter = _ProgressReporter(self, room.slug, image.id, keys=image_keys(room.id, image.id))
+            result = await self.provider.edit(
+                EditRequest(seed_image, mask_image, prompt, participant_hash(self.settings.secret_key.get_secret_value(), author_id)),
+                reporter,
+            )
+            await reporter.send(1.0, None, stage="storing")
+            keys = image_keys(room.id, image.id)
+            final = await asyncio.to_thread(imaging.composite, seed_image, result.image, mask_image)
+            png = await asyncio.to_thread(imaging.encode_png, final)
+            thumb = await asyncio.to_thread(imaging.thumbnail, final)
+            await self.storage.put(keys["result"], png, "image/png")
+            await self.storage.put(keys["thumb"], thumb, "image/webp")
+        except GenerationError as exc:
+            renewer.cancel()
+            await self._after_error(job_id, exc.message, exc.retryable)
+            return
+        except StorageError as exc:
+            renewer.cancel()
+            log.warning("storage failed for job %s: %s", job_id, exc)
+            await self._after_error(job_id, "the image could not be stored", retryable=True)
+            return
+        finally:
+            renewer.cancel()
+        await self._complete(job_id, keys, result.model, int((time.perf_counter() - started) * 1000))
+
+    async def _complete(self, job_id: int, keys: dict[str, str], model: str | None, elapsed_ms: int) -> None:
+        async with self.sessionmaker() as session:
+            now = utcnow()
+            done = await session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.worker_id == self.worker_id, Job.status == "running")
+                .values(status="done", lease_until=None, updated_at=now)
+            )
+            if done.rowcount != 1:
+                # Our lease ran out and another worker owns the job; its result replaces ours.
+                await session.rollback()
+                log.warning("job %s finished after losing its lease; leaving it to its new worker", job_id)
+                return
+            job = await session.get(Job, job_id)
+            assert job is not None
+            image = await session.get(Image, job.image_id)
+            room = await session.get(Room, job.room_id)
+            assert image is not None and room is not None
+            image.status = "done"
+            image.result_key = keys["result"]
+            image.thumb_key = keys["thumb"]
+            image.model = model
+            image.error = None
+            image.finished_at = now
+            image.generation_ms = elapsed_ms
+            version = await bump_version(session, room.id)
+            await session.flush()
+            outbox = Outbox()
+            outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})
+            await session.commit()
+        await self.publish(outbox)
+
+    async def _after_error(self, job_id: int, message: str, retryable: bool) -> None:
+        async with self.sessionmaker() as session:
+            job = await session.get(Job, job_id)
+            assert job is not None
+            if job.worker_id != self.worker_id or job.status != "running":
+                return
+            image = await session.get(Image, job.image_id)
+            room = await session.get(Room, job.room_id)
+            assert image is not None and room is not None
+            if retryable and job.attempts < self.settings.job_max_attempts:
+                now = utcnow()
+                job.status = "queued"
+                job.available_at = now + timedelta(seconds=backoff_s(job.attempts))
+                job.error = message
+                job.lease_until = None
+                job.updated_at = now
+                await session.commit()
+                log.info("job %s will be retried: %s", job_id, message)
+                return
+            await self._fail(session, job, image, room, message)
+
+    async def _fail(self, session: AsyncSession, job: Job, image: Image, room: Room, message: str) -> None:
+        now = utcnow()
+        job.status = "failed"
+        job.error = message
+        job.lease_until = None
+        job.updated_at = now
+        image.status = "failed"
+        image.error = message
+        image.finished_at = now
+        version = await bump_version(session, room.id)
+        await session.flush()
+        outbox = Outbox()
+        outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})
+        await session.commit()
+        await self.publish(outbox)
+
+
+async def queue_position(session: AsyncSession, job_id: int) -> int:
+    """How many jobs wait before this one (1 = next)."""
+    ahead = await session.scalar(select(func.count()).select_from(Job).where(Job.status == "queued", Job.id < job_id))
+    return int(ahead or 0) + 1
+
+
+class _ProgressReporter:
+    """Turns provider progress into throttled `image:progress` events with a small preview URL."""
+
+    def __init__(self, worker: Worker, room_slug: str, image_id: int, keys: dict[str, str]) -> None:
+        self.worker = worker
+        self.room_slug = room_slug
+        self.image_id = image_id
+        self.preview_base = keys["result"].rsplit("/", 1)[0]
+        self._last = 0.0
+        self._count = 0
+
+    async def __call__(self, progress: float, preview: PILImage.Image | None) -> None:
+        now = time.monotonic()
+        if preview is None and now - self._last < PROGRESS_INTERVAL_S:
+            return
+        self._last = now
+        await self.send(progress, preview, stage="generating")
+
+    async def send(self, progress: float, preview: PILImage.Image | None, *, stage: str) -> None:
+        url = None
+        if preview is not None:
+            self._count += 1
+            data = await asyncio.to_thread(imaging.thumbnail, preview, imaging.PREVIEW_MAX_SIDE, "JPEG")
+            # A key per preview, so browsers never show a cached earlier one.
+            key = f"{self.preview_base}/preview-{self._count}.jpg"
+            try:
+                await self.worker.storage.put(key, data, "image/jpeg")
+                url = await self.worker.storage.url(key)
+            except StorageError:
+                url = None
+        outbox = Outbox()
+        outbox.add(
+            self.room_slug,
+            "image:progress",
+            {"version": None, "image_id": self.image_id, "stage": stage, "progress": round(progress, 3), "preview_url": url, "queue_position": None},
+        )
+        await self.worker.publish(outbox)

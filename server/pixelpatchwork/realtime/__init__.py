@@ -1,0 +1,1 @@
+"""Socket.IO: the room namespace and the broadcaster that fans events out (Redis or in-process)."""

@@ -1,0 +1,134 @@
+"""The room namespace: join a room's channel, get snapshots, vote, sync clocks.
+
+Every client event is acknowledged with {"ok": true, ...} or {"ok": false, "error": ...};
+an unknown event or a malformed payload is refused the same way and the connection stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import socketio
+from itsdangerous import BadSignature
+from sqlalchemy.exc import DBAPIError
+
+from ..domain import rooms, votes
+from ..domain.clock import to_ms, utcnow
+from ..domain.errors import DomainError
+from ..domain.events import Outbox
+from ..domain.users import get_user
+from ..domain.views import snapshot
+from ..protocol import CLIENT_EVENTS, event_payload_definition, validate
+from ..services import Services
+from .broadcast import channel
+
+log = logging.getLogger(__name__)
+
+SessionReader = Callable[[str], dict[str, Any] | None]
+Handler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def error_ack(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class RoomNamespace(socketio.AsyncNamespace):
+    def __init__(self, services: Services, read_session: SessionReader, session_cookie: str) -> None:
+        super().__init__("/")
+        self.services = services
+        self.read_session = read_session
+        self.session_cookie = session_cookie
+        self.handlers: dict[str, Handler] = {
+            "room:join": self.join,
+            "room:sync": self.sync,
+            "vote:cast": self.cast_vote,
+            "time:ping": self.time_ping,
+        }
+        assert set(self.handlers) == CLIENT_EVENTS, "every protocol client event needs a handler"
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in ("connect", "disconnect"):
+            return await super().trigger_event(event, *args)
+        sid = args[0] if args else ""
+        handler = self.handlers.get(event)
+        if handler is None:
+            return error_ack("unknown_event", f"there is no event called {str(event)[:60]!r}")
+        payload = args[1] if len(args) > 1 else None
+        try:
+            return await handler(sid, validate(event_payload_definition(event), payload))
+        except DomainError as exc:
+            return {"ok": False, "error": exc.as_dict()}
+        except DBAPIError:
+            log.error("database unavailable during %s", event)
+            return error_ack("database_unavailable", "the database is not answering; try again in a moment")
+        except Exception:
+            log.exception("unexpected error during socket event %s", event)
+            return error_ack("internal_error", "something went wrong on the server; it has been logged")
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        user_id = None
+        raw = environ.get("HTTP_COOKIE", "")
+        try:
+            cookie = SimpleCookie(raw).get(self.session_cookie)
+        except CookieError:
+            cookie = None
+        if cookie is not None:
+            try:
+                data = self.read_session(cookie.value) or {}
+            except BadSignature:
+                data = {}
+            if isinstance(data.get("user_id"), int):
+                user_id = data["user_id"]
+        await self.save_session(sid, {"user_id": user_id, "rooms": []})
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        return None
+
+    async def _snapshot_for(self, sid: str, slug: str) -> dict[str, Any]:
+        state = await self.get_session(sid)
+        svc = self.services
+        async with svc.sessionmaker() as db:
+            room = await rooms.get_room(db, slug)
+            user = await get_user(db, state.get("user_id"))
+            if user is not None and user.room_id != room.id:
+                user = None
+            return {"ok": True, "snapshot": await snapshot(db, svc.storage, room, user)}
+
+    async def join(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        slug = data["room"]
+        # Enter the channel before reading the snapshot, so no event falls between the two.
+        async with self.services.sessionmaker() as db:
+            await rooms.get_room(db, slug)
+        await self.enter_room(sid, channel(slug))
+        async with self.session(sid) as state:
+            if slug not in state["rooms"]:
+                state["rooms"].append(slug)
+        return await self._snapshot_for(sid, slug)
+
+    async def sync(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        state = await self.get_session(sid)
+        if data["room"] not in state["rooms"]:
+            raise DomainError(409, "not_in_room", "join the room before asking for its snapshot")
+        return await self._snapshot_for(sid, data["room"])
+
+    async def cast_vote(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        state = await self.get_session(sid)
+        svc = self.services
+        outbox = Outbox()
+        async with svc.sessionmaker() as db:
+            voter = await get_user(db, state.get("user_id"))
+            if voter is None:
+                raise DomainError(401, "not_joined", "join the room with a nickname before voting")
+            room = await db.get(rooms.Room, voter.room_id)
+            assert room is not None
+            if room.slug not in state["rooms"] or data.get("room", room.slug) != room.slug:
+                raise DomainError(409, "not_in_room", "join your room's channel before voting")
+            tally = await votes.cast_vote(db, voter, room.slug, data["image_id"], data["value"], outbox)
+        await svc.publish(outbox)
+        return {"ok": True, "image_id": data["image_id"], "value": data["value"], "tally": tally}
+
+    async def time_ping(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "client_time": data["client_time"], "server_time": to_ms(utcnow())}

@@ -1,0 +1,1 @@
+"""HTTP transport: pages, the participant API, the facilitator API, health, errors."""

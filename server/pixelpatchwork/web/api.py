@@ -1,0 +1,126 @@
+"""The participant REST API: join, snapshot, submit an edit, vote, lineage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, jsonify, request, session
+
+from .. import imaging
+from ..domain import rooms, rounds, users, votes
+from ..domain.errors import DomainError
+from ..domain.events import Outbox
+from ..domain.images import clean_prompt, submit_edit
+from ..domain.views import current_round, snapshot
+from ..generation.jobs import queue_position
+from ..protocol import LIMITS, validate
+from .auth import check_csrf, current_user, require_participant, services
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+async def _csrf() -> None:
+    check_csrf()
+
+
+async def json_body(definition: str) -> dict[str, Any]:
+    """The request's JSON body, checked against a protocol definition."""
+    body = await request.get_json(silent=True)
+    if body is None:
+        raise DomainError(400, "invalid_request", "the body must be a JSON object")
+    return validate(definition, body)
+
+
+@bp.post("/session")
+async def join():  # type: ignore[no-untyped-def]
+    body = await json_body("JoinRequest")
+    svc = services()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, body["room"])
+        user = await users.join(db, room, body["nickname"], await current_user(db))
+        me = {"id": user.id, "nickname": user.nickname, "room": room.slug}
+        await db.commit()
+    session.clear()
+    session["user_id"] = me["id"]
+    session.permanent = True
+    return jsonify({"me": me}), 201
+
+
+@bp.get("/session")
+async def whoami():  # type: ignore[no-untyped-def]
+    svc = services()
+    async with svc.sessionmaker() as db:
+        user = await current_user(db)
+        if user is None:
+            return jsonify({"me": None})
+        room = await db.get(rooms.Room, user.room_id)
+        return jsonify({"me": {"id": user.id, "nickname": user.nickname, "room": room.slug if room else None}})
+
+
+@bp.delete("/session")
+async def leave():  # type: ignore[no-untyped-def]
+    session.clear()
+    return "", 204
+
+
+@bp.get("/rooms/<slug>")
+async def room_snapshot(slug: str):  # type: ignore[no-untyped-def]
+    svc = services()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        user = await current_user(db)
+        if user is not None and user.room_id != room.id:
+            user = None
+        return jsonify(await snapshot(db, svc.storage, room, user))
+
+
+@bp.post("/rooms/<slug>/submissions")
+async def submit(slug: str):  # type: ignore[no-untyped-def]
+    body = await json_body("SubmissionRequest")
+    svc = services()
+    outbox = Outbox()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        author = await require_participant(db, room)
+        prompt = clean_prompt(body["prompt"])
+        round_, seed = await current_round(db, room)
+        if round_.phase != "generate":
+            raise DomainError(409, "wrong_phase", f"edits are accepted only in the generate phase; the round is in the {round_.phase} phase")
+        try:
+            data = imaging.decode_data_url(body["mask"], max_bytes=LIMITS["mask_max_bytes"])
+            mask = imaging.read_mask(data, width=seed.width, height=seed.height, max_pixels=svc.settings.max_image_pixels)
+        except imaging.ImageRejected as exc:
+            raise DomainError(422, exc.code, exc.message) from exc
+        image, job_id = await submit_edit(
+            db, svc.storage, room, author, prompt, mask, svc.provider.name, svc.provider.model, outbox
+        )
+        position = await queue_position(db, job_id)
+    outbox.add(room.slug, "image:progress", {
+        "version": None, "image_id": image["id"], "stage": "queued", "progress": 0.0,
+        "preview_url": None, "queue_position": position,
+    })
+    await svc.publish(outbox)
+    svc.wake_worker()
+    return jsonify({"image": image, "job_id": job_id, "queue_position": position}), 202
+
+
+@bp.post("/rooms/<slug>/votes")
+async def vote(slug: str):  # type: ignore[no-untyped-def]
+    body = await json_body("VoteRequest")
+    svc = services()
+    outbox = Outbox()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        voter = await require_participant(db, room)
+        tally = await votes.cast_vote(db, voter, room.slug, body["image_id"], body["value"], outbox)
+    await svc.publish(outbox)
+    return jsonify({"ok": True, "image_id": body["image_id"], "value": body["value"], "tally": tally})
+
+
+@bp.get("/rooms/<slug>/lineage")
+async def room_lineage(slug: str):  # type: ignore[no-untyped-def]
+    svc = services()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        return jsonify({"steps": await rounds.lineage(db, svc.storage, room)})

@@ -1,0 +1,57 @@
+"""The facilitator API: sign in with the token, move the round through its phases."""
+
+from __future__ import annotations
+
+from quart import Blueprint, jsonify, make_response
+
+from ..domain import rooms, rounds
+from ..domain.errors import DomainError
+from ..domain.events import Outbox
+from .api import json_body
+from .auth import HOST_COOKIE, HOST_COOKIE_MAX_AGE_S, check_csrf, host_cookie_value, is_facilitator, require_facilitator, services, token_matches
+
+bp = Blueprint("host", __name__, url_prefix="/api/host")
+
+
+@bp.before_request
+async def _csrf() -> None:
+    check_csrf()
+
+
+@bp.post("/session")
+async def sign_in():  # type: ignore[no-untyped-def]
+    body = await json_body("FacilitatorSignIn")
+    if not token_matches(body["token"]):
+        raise DomainError(403, "bad_token", "that is not the facilitator token; copy it from the server's start-up output")
+    response = await make_response("", 204)
+    response.set_cookie(
+        HOST_COOKIE, host_cookie_value(), max_age=HOST_COOKIE_MAX_AGE_S, httponly=True, samesite="Strict",
+        secure=services().settings.session_cookie_secure,
+    )
+    return response
+
+
+@bp.get("/session")
+async def who():  # type: ignore[no-untyped-def]
+    return jsonify({"facilitator": is_facilitator()})
+
+
+@bp.delete("/session")
+async def sign_out():  # type: ignore[no-untyped-def]
+    response = await make_response("", 204)
+    response.delete_cookie(HOST_COOKIE)
+    return response
+
+
+@bp.post("/rooms/<slug>/phase")
+async def change_phase(slug: str):  # type: ignore[no-untyped-def]
+    require_facilitator()
+    body = await json_body("PhaseRequest")
+    svc = services()
+    outbox = Outbox()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        view = await rounds.change_phase(db, svc.storage, room, body["from"], body["to"], body.get("duration_s"), outbox)
+        await db.commit()
+    await svc.publish(outbox)
+    return jsonify({"round": view})
