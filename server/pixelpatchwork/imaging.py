@@ -58,7 +58,9 @@ def open_untrusted(data: bytes, *, max_pixels: int, allowed_formats: tuple[str, 
     """
     try:
         image = Image.open(io.BytesIO(data), formats=list(allowed_formats))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected(code, f"the image's size exceeds the limit of {max_pixels} pixels") from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ImageRejected(code, f"not a readable {'/'.join(allowed_formats)} image") from exc
     width, height = image.size
     if width < 1 or height < 1 or width * height > max_pixels:

@@ -1,0 +1,66 @@
+"""The winner rule and the phase machine."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from pixelpatchwork.domain.errors import DomainError
+from pixelpatchwork.domain.rounds import Entry, check_transition, pick_winner
+
+T0 = datetime(2026, 1, 1, 12, 0, 0)
+
+
+def entry(image_id: int, up: int, down: int, minutes: int = 0, status: str = "done") -> Entry:
+    return Entry(image_id=image_id, status=status, up=up, down=down, created_at=T0 + timedelta(minutes=minutes))
+
+
+def test_highest_net_score_wins() -> None:
+    assert pick_winner([entry(1, 3, 1), entry(2, 5, 1), entry(3, 9, 8)]) == 2
+
+
+def test_tie_on_score_goes_to_more_up_votes() -> None:
+    assert pick_winner([entry(1, 2, 0), entry(2, 4, 2)]) == 2
+
+
+def test_tie_on_score_and_up_goes_to_earlier_submission() -> None:
+    assert pick_winner([entry(1, 2, 0, minutes=5), entry(2, 2, 0, minutes=1)]) == 2
+
+
+def test_full_tie_goes_to_lower_id() -> None:
+    assert pick_winner([entry(7, 1, 0), entry(3, 1, 0)]) == 3
+
+
+def test_negative_scores_never_win() -> None:
+    assert pick_winner([entry(1, 0, 2), entry(2, 1, 3)]) is None
+
+
+def test_zero_score_can_win_when_nobody_voted() -> None:
+    assert pick_winner([entry(4, 0, 0, minutes=2), entry(5, 0, 0, minutes=1)]) == 5
+
+
+def test_unfinished_and_failed_edits_cannot_win() -> None:
+    assert pick_winner([entry(1, 9, 0, status="failed"), entry(2, 9, 0, status="generating"), entry(3, 0, 0)]) == 3
+
+
+def test_no_entries_no_winner() -> None:
+    assert pick_winner([]) is None
+
+
+@pytest.mark.parametrize(
+    ("current", "to"),
+    [("lobby", "generate"), ("generate", "vote"), ("vote", "reveal"), ("vote", "closed"), ("reveal", "closed")],
+)
+def test_allowed_transitions(current: str, to: str) -> None:
+    check_transition(current, to)
+
+
+@pytest.mark.parametrize(
+    ("current", "to"),
+    [("generate", "closed"), ("vote", "generate"), ("closed", "generate"), ("generate", "generate"), ("lobby", "vote"), ("vote", "banana")],
+)
+def test_refused_transitions(current: str, to: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        check_transition(current, to)
+    assert refused.value.status == 422 and refused.value.code == "invalid_transition"
