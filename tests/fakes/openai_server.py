@@ -12,6 +12,29 @@ tests alike, and reachable from other processes at ``base_url``.
 It can also run on its own (``python -m tests.fakes.openai_server --port 8765``) and
 then be scripted over HTTP: ``POST /_fake/enqueue`` with ``{"kind", "times", "opts"}``,
 ``GET /_fake/requests``, ``POST /_fake/reset``.
+
+Every request is first checked like the real API would (401 without a Bearer key, 400
+for a bad or missing field, file, mimetype, mask or model); only requests that pass take
+the next scripted behaviour, or "ok" when none is queued. ``enqueue(kind, times=1, **opts)``:
+
+- ``ok``: the first image inverted where the mask's alpha is 0 (all of it without a mask),
+  at the input's size, or at ``size`` when the request names one (as the API does).
+  opts: ``output_size=(w, h)`` forces another size; ``event_interval`` (s) between SSE events.
+- ``delay``: ``seconds`` (default 1), then like ``ok``.
+- ``timeout``: hang ``seconds`` (default 5) + ``margin`` (default 1), then like ``ok``; pass
+  the client's timeout as ``seconds``.
+- ``rate_limit``: 429, ``retry-after: <retry_after>`` (default 1; add ``retry_after_ms`` for
+  ``retry-after-ms``, which the client prefers), code ``rate_limit_exceeded``; ``message``.
+- ``server_error``: ``status`` (default 500) with a server_error body, or ``html=True`` for
+  an HTML body as a gateway sends; ``message``.
+- ``moderation``: 400, type ``image_generation_user_error``, code ``moderation_blocked``;
+  ``categories`` (default ["sexual"]), ``stage`` ("input"/"output"), ``message``; with
+  ``in_stream=True`` a streaming request gets an SSE ``error`` event instead.
+- ``malformed``: 200 that breaks the contract; ``variant``: ``invalid_json`` (default),
+  ``no_data``, ``empty_data``, ``no_b64``, ``bad_b64``, ``not_image``, ``html``. A streaming
+  request gets a truncated ``image_edit.completed`` event.
+- ``stream_error``: streaming: ``after_partials`` partial events, then an SSE ``error``
+  event (``message``, ``type``, ``code``); non-streaming: a 500.
 """
 
 from __future__ import annotations
@@ -29,6 +52,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -330,7 +354,7 @@ class FakeOpenAI:
     # --- scripting -----------------------------------------------------------------
 
     def enqueue(self, kind: str, *, times: int = 1, **opts: Any) -> FakeOpenAI:
-        """Queue the behaviour of the next ``times`` valid edit requests (FIFO); see the module docs."""
+        """Queue the behaviour of the next ``times`` valid edit requests (FIFO); kinds and opts in the module docs."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
         if times < 1:
@@ -670,7 +694,7 @@ class FakeOpenAI:
                 rec.status = status
                 return web.Response(
                     status=status,
-                    text=f"<html><body><h1>{status} Bad Gateway</h1></body></html>",
+                    text=f"<html><body><h1>{status} {HTTPStatus(status).phrase}</h1></body></html>",
                     content_type="text/html",
                     headers={"x-request-id": request_id},
                 )

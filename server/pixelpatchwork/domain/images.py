@@ -41,6 +41,7 @@ async def submit_edit(
     """
     if author.room_id != room.id:
         raise DomainError(401, "not_joined", "join this room before submitting")
+    version = await bump_version(session, room.id)
     round_, seed = await current_round(session, room)
     if round_.phase != "generate":
         raise conflict("wrong_phase", f"edits are accepted only in the generate phase; the round is in the {round_.phase} phase")
@@ -60,7 +61,6 @@ async def submit_edit(
     await storage.put(keys["mask"], mask.png(), "image/png")
     job = Job(image_id=image.id, room_id=room.id, status="queued", attempts=0, available_at=now, created_at=now, updated_at=now)
     session.add(job)
-    version = await bump_version(session, room.id)
     await session.flush()
     view = await image_view(storage, image, author)
     await session.commit()

@@ -21,7 +21,12 @@ async def get_room(session: AsyncSession, slug: str) -> Room:
 
 
 async def bump_version(session: AsyncSession, room_id: int) -> int:
-    """Advance the room's version inside the current transaction and return the new value."""
+    """Advance the room's version inside the current transaction and return the new value.
+
+    Call it first in a transaction that changes a room's structure: it takes the room row's
+    exclusive lock before any foreign-key check takes a shared one, which is the lock order
+    that keeps concurrent submissions, phase changes and job updates free of deadlocks.
+    """
     await session.execute(update(Room).where(Room.id == room_id).values(version=Room.version + 1))
     return int(await session.scalar(select(Room.version).where(Room.id == room_id)))
 

@@ -85,6 +85,7 @@ async def change_phase(
     winner (or the same seed, without one) in the generate phase. Returns the current round's view.
     """
     check_transition(from_phase, to_phase)
+    version = await bump_version(session, room.id)
     round_, _seed = await current_round(session, room)
     if round_id is not None and round_.id != round_id:
         raise conflict("phase_changed", "the round has already moved on")
@@ -111,7 +112,6 @@ async def change_phase(
     await session.refresh(round_)
     if to_phase == "closed":
         await _open_next_round(session, room, round_, now)
-    version = await bump_version(session, room.id)
     new_round, new_seed = await current_round(session, room)
     view = await round_view(storage, new_round, new_seed)
     payload: dict = {"version": version, "round": view, "winner": None}

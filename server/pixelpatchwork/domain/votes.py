@@ -7,7 +7,7 @@ same transaction, with an atomic `count = count + delta`, so tallies always equa
 from __future__ import annotations
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db.models import Image, Round, User, Vote, VoteEvent
@@ -17,6 +17,12 @@ from .events import Outbox
 from .views import tally_view
 
 VALUES = {"up": 1, "down": -1, "none": 0}
+DEADLOCK_CODES = {1205, 1213}  # lock wait timeout, deadlock (MariaDB/MySQL)
+
+
+def is_deadlock(exc: OperationalError) -> bool:
+    args = getattr(exc.orig, "args", ())
+    return bool(args) and args[0] in DEADLOCK_CODES
 
 
 def check_vote_allowed(*, phase: str, image: Image, round_id: int, voter: User) -> None:
@@ -39,10 +45,11 @@ async def cast_vote(session: AsyncSession, voter: User, room_slug: str, image_id
     for attempt in range(3):
         try:
             return await _cast_once(session, voter, room_slug, image_id, new, value, outbox)
-        except IntegrityError:
-            # Two first votes of one person on one image raced; the unique key let one in.
+        except (IntegrityError, OperationalError) as exc:
+            # Two first votes of one person on one image raced (the unique key let one in),
+            # or the database chose this transaction as a deadlock victim: try again.
             await session.rollback()
-            if attempt == 2:
+            if attempt == 2 or (isinstance(exc, OperationalError) and not is_deadlock(exc)):
                 raise
     raise AssertionError("unreachable")
 
@@ -50,7 +57,9 @@ async def cast_vote(session: AsyncSession, voter: User, room_slug: str, image_id
 async def _cast_once(
     session: AsyncSession, voter: User, room_slug: str, image_id: int, new: int, value: str, outbox: Outbox
 ) -> dict:
-    image = await session.get(Image, image_id)
+    # The image row's exclusive lock first: concurrent votes on one image queue here instead
+    # of deadlocking on the shared locks their foreign-key checks would take.
+    image = await session.scalar(select(Image).where(Image.id == image_id).with_for_update())
     if image is None:
         raise not_found("image_not_found", "there is no such image in your room")
     # A shared lock on the current round: a phase change (which takes the row's exclusive

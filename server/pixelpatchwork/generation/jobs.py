@@ -162,9 +162,9 @@ class Worker:
             assert seed is not None
             outbox = Outbox()
             if image.status != "generating":
+                version = await bump_version(session, room.id)
                 image.status = "generating"
                 image.started_at = image.started_at or utcnow()
-                version = await bump_version(session, room.id)
                 outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})
             await session.commit()
             await self.publish(outbox)
@@ -205,6 +205,8 @@ class Worker:
     async def _complete(self, job_id: int, keys: dict[str, str], model: str | None, elapsed_ms: int) -> None:
         async with self.sessionmaker() as session:
             now = utcnow()
+            room_id = await session.scalar(select(Job.room_id).where(Job.id == job_id))
+            version = await bump_version(session, room_id)
             done = await session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.worker_id == self.worker_id, Job.status == "running")
@@ -227,7 +229,6 @@ class Worker:
             image.error = None
             image.finished_at = now
             image.generation_ms = elapsed_ms
-            version = await bump_version(session, room.id)
             await session.flush()
             outbox = Outbox()
             outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})
@@ -256,6 +257,7 @@ class Worker:
             await self._fail(session, job, image, room, message)
 
     async def _fail(self, session: AsyncSession, job: Job, image: Image, room: Room, message: str) -> None:
+        version = await bump_version(session, room.id)
         now = utcnow()
         job.status = "failed"
         job.error = message
@@ -264,7 +266,6 @@ class Worker:
         image.status = "failed"
         image.error = message
         image.finished_at = now
-        version = await bump_version(session, room.id)
         await session.flush()
         outbox = Outbox()
         outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import json
 import time
 
 import openai
@@ -84,8 +85,13 @@ class OpenAIProvider(Provider):
             raise GenerationError("the server's OpenAI key was refused; tell the facilitator", retryable=False, code="auth") from exc
         except openai.APIStatusError as exc:
             raise GenerationError(f"the image model refused the request ({exc.status_code})", retryable=exc.status_code >= 500) from exc
-        except openai.APIResponseValidationError as exc:
+        except (openai.APIResponseValidationError, json.JSONDecodeError) as exc:
             raise GenerationError("the image model's answer was malformed", retryable=True, code="malformed") from exc
+        except openai.APIError as exc:
+            # An error event in the middle of a stream: moderation is final, the rest may pass.
+            if "moderation" in str(getattr(exc, "code", "") or "") or "safety" in str(exc.message):
+                raise GenerationError(SAFETY_MESSAGE, retryable=False, code="safety_rejected") from exc
+            raise GenerationError("the image model stopped with an error", retryable=True, code="stream_error") from exc
         image = _decode(b64)
         details = {
             "seconds": round(time.perf_counter() - started, 3),
