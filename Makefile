@@ -1,0 +1,51 @@
+# PixelPatchwork: `make run` serves with embedded defaults, `make test` runs every test.
+# Both install what they need first (Python venv in .venv, client packages in client/).
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON_STAMP := $(VENV)/.installed
+CLIENT_STAMP := client/node_modules/.installed
+CLIENT_BUILD := client/dist/app.js
+CLIENT_SOURCES := $(shell find client/src client/scripts -type f -not -path "*/generated/*" 2>/dev/null) $(wildcard client/vite.config.ts client/tsconfig.json) shared/protocol.json
+
+.PHONY: install run test test-python test-client migrate worker bench clean
+
+install: $(PYTHON_STAMP) $(CLIENT_BUILD)
+
+$(PYTHON_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+$(CLIENT_STAMP): client/package.json client/package-lock.json
+	cd client && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CLIENT_BUILD): $(CLIENT_STAMP) $(CLIENT_SOURCES)
+	cd client && npm run --silent build
+
+migrate: $(PYTHON_STAMP)
+	$(BIN)/pixelpatchwork db upgrade
+
+run: install migrate
+	$(BIN)/pixelpatchwork serve
+
+worker: $(PYTHON_STAMP)
+	$(BIN)/pixelpatchwork worker
+
+test-client: $(CLIENT_STAMP)
+	cd client && npm test --silent
+
+test-python: install
+	$(PY) -m pytest
+
+test: test-client test-python
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) client/node_modules client/dist client/src/generated .pytest_cache
