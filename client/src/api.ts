@@ -1,0 +1,88 @@
+// REST wrapper: JSON in and out, same-origin cookies, and one error type carrying the
+// server's {"error": {code, message}} so views can react to codes like nickname_taken.
+import type {
+  FacilitatorSignIn,
+  Image,
+  JoinRequest,
+  Me,
+  PhaseRequest,
+  Round,
+  Seed,
+  Snapshot,
+  SubmissionRequest,
+} from './generated/protocol';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function errorFromBody(status: number, body: unknown): ApiError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code : `http_${status}`;
+  const message =
+    typeof error?.message === 'string' && error.message
+      ? error.message
+      : `The server answered ${status}. Please try again.`;
+  return new ApiError(status, code, message);
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json' },
+  };
+  if (method !== 'GET' && method !== 'HEAD') {
+    // The server's CSRF guard accepts state changes (DELETE included) only with a JSON
+    // content type, so even a bodiless request sends one, with an empty object.
+    init.headers = { ...init.headers, 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body ?? {});
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection.');
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!response.ok) throw errorFromBody(response.status, parsed);
+  return parsed as T;
+}
+
+const room = (slug: string) => `/api/rooms/${encodeURIComponent(slug)}`;
+
+export interface LineageStep {
+  round: Pick<Round, 'id' | 'number' | 'phase'>;
+  seed: Seed;
+  winner: Image | null;
+}
+
+export const api = {
+  getSession: () => request<{ me: Me | null }>('GET', '/api/session'),
+  join: (body: JoinRequest) => request<{ me: Me }>('POST', '/api/session', body),
+  leave: () => request<void>('DELETE', '/api/session'),
+  getRoom: (slug: string) => request<Snapshot>('GET', room(slug)),
+  submit: (slug: string, body: SubmissionRequest) =>
+    request<{ image: Image; job_id: number }>('POST', `${room(slug)}/submissions`, body),
+  lineage: (slug: string) => request<{ steps: LineageStep[] }>('GET', `${room(slug)}/lineage`),
+  getHostSession: () => request<{ facilitator: boolean }>('GET', '/api/host/session'),
+  hostSignIn: (body: FacilitatorSignIn) => request<void>('POST', '/api/host/session', body),
+  hostSignOut: () => request<void>('DELETE', '/api/host/session'),
+  setPhase: (slug: string, body: PhaseRequest) =>
+    request<{ round: Round }>('POST', `/api/host/rooms/${encodeURIComponent(slug)}/phase`, body),
+};

@@ -1,0 +1,89 @@
+// Server clock estimation and countdown text. Deadlines are on the server's clock, and a
+// laptop clock can be minutes off, so countdowns use an estimated offset instead.
+
+export interface PingSample {
+  /** client clock when the ping was sent */
+  t0: number;
+  /** client clock when the ack arrived */
+  t1: number;
+  serverTime: number;
+}
+
+export function roundTrip(sample: PingSample): number {
+  return sample.t1 - sample.t0;
+}
+
+/** Assumes the server read its clock half-way through the round trip. */
+export function sampleOffset(sample: PingSample): number {
+  return sample.serverTime - (sample.t0 + sample.t1) / 2;
+}
+
+/** The sample with the shortest round trip has the smallest possible error. */
+export function bestOffset(samples: readonly PingSample[]): number | null {
+  let best: PingSample | null = null;
+  for (const s of samples) {
+    if (!Number.isFinite(s.serverTime) || roundTrip(s) < 0) continue;
+    if (best === null || roundTrip(s) < roundTrip(best)) best = s;
+  }
+  return best === null ? null : sampleOffset(best);
+}
+
+/** Tracks the offset: a snapshot's server_time is a first guess until pings answer. */
+export class ServerClock {
+  private offset = 0;
+  private samples: PingSample[] = [];
+  private readonly maxSamples: number;
+
+  constructor(
+    private readonly clientNow: () => number = Date.now,
+    maxSamples = 5,
+  ) {
+    this.maxSamples = maxSamples;
+  }
+
+  /** Only used before any ping answered: a snapshot's age adds up to a one-way delay. */
+  estimateFromSnapshot(serverTime: number, receivedAt: number = this.clientNow()): void {
+    if (this.samples.length === 0 && Number.isFinite(serverTime)) {
+      this.offset = serverTime - receivedAt;
+    }
+  }
+
+  addSample(sample: PingSample): void {
+    this.samples.push(sample);
+    if (this.samples.length > this.maxSamples) this.samples.shift();
+    const best = bestOffset(this.samples);
+    if (best !== null) this.offset = best;
+  }
+
+  reset(): void {
+    this.samples = [];
+  }
+
+  get offsetMs(): number {
+    return this.offset;
+  }
+
+  now(): number {
+    return this.clientNow() + this.offset;
+  }
+}
+
+export function remainingMs(deadline: number, serverNow: number): number {
+  return Math.max(0, deadline - serverNow);
+}
+
+/** "4:05", "1:02:03"; rounds up so "0:00" shows only once the deadline has passed. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export function countdownText(deadline: number | null, serverNow: number): string | null {
+  if (deadline === null || !Number.isFinite(deadline)) return null;
+  const left = remainingMs(deadline, serverNow);
+  return left === 0 ? "Time's up" : `${formatDuration(left)} left`;
+}

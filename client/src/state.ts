@@ -1,0 +1,284 @@
+// Pure room-state reducer. No DOM, no socket: socket.ts feeds it and views read it, so
+// every ordering rule of the protocol (versions, gaps, tally seqs) is testable here.
+import type {
+  Image,
+  ImageStatus,
+  Me,
+  ProgressEvent,
+  Round,
+  ServerEventName,
+  ServerEventPayloads,
+  Snapshot,
+  Tally,
+  VoteValue,
+} from './generated/protocol';
+
+export interface Progress {
+  stage: ProgressEvent['stage'];
+  progress: number;
+  preview_url: string | null;
+  queue_position: number | null;
+}
+
+/** The previous round's winner, kept so a view can announce it after the seed changed. */
+export interface WinnerNote {
+  roundNumber: number;
+  imageId: number;
+  prompt: string;
+  nickname: string | null;
+}
+
+export interface RoomState {
+  room: Snapshot['room'];
+  version: number;
+  serverTime: number;
+  round: Round;
+  /** Every edit of the current round, oldest first. */
+  images: Image[];
+  myVotes: Record<string, 'up' | 'down'>;
+  me: Me | null;
+  progress: Record<string, Progress>;
+  lastWinner: WinnerNote | null;
+}
+
+export interface ApplyResult {
+  state: RoomState;
+  needResync: boolean;
+}
+
+export type AnyServerEvent = {
+  [E in ServerEventName]: { event: E; payload: ServerEventPayloads[E] };
+}[ServerEventName];
+
+const TERMINAL: ReadonlySet<ImageStatus> = new Set<ImageStatus>(['done', 'failed']);
+
+export function isTerminal(status: ImageStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+function winnerNote(prev: RoomState): WinnerNote | null {
+  const id = prev.round.winner_id;
+  if (id === null) return null;
+  const image = prev.images.find((i) => i.id === id);
+  if (!image) return null;
+  return {
+    roundNumber: prev.round.number,
+    imageId: image.id,
+    prompt: image.prompt,
+    nickname: image.author?.nickname ?? null,
+  };
+}
+
+function newerTally(current: Tally | undefined, incoming: Tally): Tally {
+  return current && current.seq >= incoming.seq ? current : incoming;
+}
+
+/**
+ * Replaces the state with a snapshot. With the previous state of the same round, tallies
+ * already shown at a higher seq and live progress are kept: a snapshot may have been
+ * built just before a tally or progress event that we already applied.
+ */
+export function applySnapshot(snapshot: Snapshot, prev: RoomState | null = null): RoomState {
+  const sameRound = prev !== null && prev.round.id === snapshot.round.id;
+  const prevById = new Map<number, Image>(sameRound ? prev.images.map((i) => [i.id, i]) : []);
+  const images = snapshot.images.map((image) => {
+    const old = prevById.get(image.id);
+    const tally = newerTally(old?.tally, image.tally);
+    return tally === image.tally ? image : { ...image, tally };
+  });
+  const progress: Record<string, Progress> = {};
+  if (sameRound) {
+    for (const image of images) {
+      const p = prev.progress[image.id];
+      if (p && !isTerminal(image.status)) progress[image.id] = p;
+    }
+  }
+  let lastWinner: WinnerNote | null = null;
+  if (prev !== null) lastWinner = sameRound ? prev.lastWinner : winnerNote(prev);
+  const myVotes: Record<string, 'up' | 'down'> = {};
+  for (const [id, value] of Object.entries(snapshot.my_votes)) {
+    if (value === 'up' || value === 'down') myVotes[id] = value;
+  }
+  return {
+    room: snapshot.room,
+    version: snapshot.version,
+    serverTime: snapshot.server_time,
+    round: snapshot.round,
+    images,
+    myVotes,
+    me: snapshot.me,
+    progress,
+    lastWinner,
+  };
+}
+
+function upsertImage(state: RoomState, image: Image): RoomState {
+  if (image.round_id !== state.round.id) return state;
+  const index = state.images.findIndex((i) => i.id === image.id);
+  let images: Image[];
+  if (index === -1) {
+    images = [...state.images, image];
+  } else {
+    const old = state.images[index]!;
+    const tally = newerTally(old.tally, image.tally);
+    images = state.images.slice();
+    images[index] = tally === image.tally ? image : { ...image, tally };
+  }
+  let progress = state.progress;
+  if (isTerminal(image.status) && image.id in progress) {
+    progress = { ...progress };
+    delete progress[image.id];
+  }
+  return { ...state, images, progress };
+}
+
+function applyRound(state: RoomState, round: Round): RoomState {
+  if (round.id === state.round.id) return { ...state, round };
+  return {
+    ...state,
+    round,
+    images: [],
+    myVotes: {},
+    progress: {},
+    lastWinner: winnerNote(state),
+  };
+}
+
+/** Applies absolute tallies, per image only when the seq is higher than the one shown. */
+export function applyTallies(state: RoomState, tallies: readonly Tally[]): RoomState {
+  let images: Image[] | null = null;
+  for (const tally of tallies) {
+    const list: Image[] = images ?? state.images;
+    const index = list.findIndex((i) => i.id === tally.image_id);
+    if (index === -1) continue;
+    const image = list[index]!;
+    if (image.tally.seq >= tally.seq) continue;
+    images = images ?? state.images.slice();
+    images[index] = { ...image, tally };
+  }
+  return images ? { ...state, images } : state;
+}
+
+export function applyProgress(state: RoomState, event: ProgressEvent): RoomState {
+  const image = state.images.find((i) => i.id === event.image_id);
+  // A late progress report must not resurrect a finished edit's progress bar.
+  if (!image || isTerminal(image.status)) return state;
+  const { stage, progress, preview_url, queue_position } = event;
+  return {
+    ...state,
+    progress: {
+      ...state.progress,
+      [event.image_id]: { stage, progress, preview_url, queue_position },
+    },
+  };
+}
+
+/**
+ * Applies one server event. Versioned events apply only at version + 1; older ones are
+ * ignored and newer ones mean we missed something (needResync). Tally and progress carry
+ * the current version without advancing it, so a version ahead of ours is also a gap.
+ */
+export function applyEvent<E extends ServerEventName>(
+  state: RoomState,
+  event: E,
+  payload: ServerEventPayloads[E],
+): ApplyResult {
+  const unchanged = { state, needResync: false };
+  if (!payload || typeof payload !== 'object' || typeof payload.version !== 'number') {
+    return unchanged;
+  }
+  if (payload.room !== state.room.slug) return unchanged;
+  const e = { event, payload } as AnyServerEvent;
+  switch (e.event) {
+    case 'round:updated':
+    case 'image:added':
+    case 'image:updated': {
+      const version = e.payload.version;
+      if (version <= state.version) return unchanged;
+      if (version > state.version + 1) return { state, needResync: true };
+      const next =
+        e.event === 'round:updated'
+          ? applyRound(state, e.payload.round)
+          : upsertImage(state, e.payload.image);
+      return { state: { ...next, version }, needResync: false };
+    }
+    case 'image:progress':
+      if (e.payload.version > state.version) return { state, needResync: true };
+      return { state: applyProgress(state, e.payload), needResync: false };
+    case 'tally':
+      if (e.payload.version > state.version) return { state, needResync: true };
+      return { state: applyTallies(state, e.payload.tallies ?? []), needResync: false };
+    default:
+      return unchanged;
+  }
+}
+
+/**
+ * Replays events that arrived while a snapshot was on its way. Events the snapshot
+ * already contains (version <= snapshot.version) fall away by the version rule.
+ */
+export function replayBuffered(state: RoomState, buffer: readonly AnyServerEvent[]): ApplyResult {
+  let current = state;
+  for (const { event, payload } of buffer) {
+    const result = applyEvent(current, event, payload);
+    current = result.state;
+    if (result.needResync) return { state: current, needResync: true };
+  }
+  return { state: current, needResync: false };
+}
+
+/** A vote ack: my vote changes and its tally applies under the usual seq rule. */
+export function applyVoteAck(
+  state: RoomState,
+  imageId: number,
+  value: VoteValue,
+  tally: Tally,
+): RoomState {
+  const myVotes = { ...state.myVotes };
+  if (value === 'none') delete myVotes[imageId];
+  else myVotes[imageId] = value;
+  return applyTallies({ ...state, myVotes }, [tally]);
+}
+
+/**
+ * The 202 answer to a submission may arrive before or after its image:added event; it
+ * only fills the gap before the event and never overrides what the events said.
+ */
+export function addOwnSubmission(state: RoomState, image: Image): RoomState {
+  if (image.round_id !== state.round.id) return state;
+  if (state.images.some((i) => i.id === image.id)) return state;
+  return { ...state, images: [...state.images, image] };
+}
+
+export function myVote(state: RoomState, imageId: number): VoteValue {
+  return state.myVotes[imageId] ?? 'none';
+}
+
+export function isOwnImage(state: RoomState, image: Image): boolean {
+  return state.me !== null && image.author !== null && image.author.id === state.me.id;
+}
+
+export function canVote(state: RoomState, image: Image): boolean {
+  return (
+    state.me !== null &&
+    state.round.phase === 'vote' &&
+    image.status === 'done' &&
+    !isOwnImage(state, image)
+  );
+}
+
+export function statusCounts(state: RoomState): Record<ImageStatus, number> {
+  const counts: Record<ImageStatus, number> = {
+    queued: 0,
+    generating: 0,
+    storing: 0,
+    done: 0,
+    failed: 0,
+  };
+  for (const image of state.images) counts[image.status] += 1;
+  return counts;
+}
+
+export function totalVotes(state: RoomState): number {
+  return state.images.reduce((sum, i) => sum + i.tally.up + i.tally.down, 0);
+}

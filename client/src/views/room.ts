@@ -1,0 +1,189 @@
+// Participant page: seed + mask + prompt in the generate phase, live gallery and votes.
+import { ApiError, api } from '../api';
+import { countdownText } from '../clock';
+import { Toast, el, setText } from '../dom';
+import type { Image, Me, VoteValue } from '../generated/protocol';
+import { RoomConnection, type StoreState } from '../socket';
+import type { RoomState } from '../state';
+import { Composer } from './composer';
+import { PHASE_HINTS } from './format';
+import { Gallery } from './gallery';
+import { MySubmissions } from './submissions';
+
+const STATUS_TEXT: Record<StoreState['status'], string> = {
+  connecting: 'Connecting…',
+  syncing: 'Catching up…',
+  live: 'Live',
+  offline: 'Reconnecting…',
+  error: 'Not connected',
+};
+
+export async function mountRoom(root: HTMLElement, slug: string): Promise<void> {
+  let me: Me | null;
+  try {
+    me = (await api.getSession()).me;
+  } catch (err) {
+    const message = err instanceof ApiError ? err.message : 'Could not load your session.';
+    root.replaceChildren(el('p', { class: 'error-text', role: 'alert' }, message));
+    return;
+  }
+  if (!me || me.room !== slug) {
+    window.location.replace(`/?room=${encodeURIComponent(slug)}`);
+    return;
+  }
+  new RoomView(root, slug, me).start();
+}
+
+class RoomView {
+  private readonly connection: RoomConnection;
+  private readonly toast = new Toast();
+  private readonly title = el('h1', {}, 'PixelPatchwork');
+  private readonly roundNumber = el('span', { 'data-testid': 'round-number' });
+  private readonly phaseBadge = el('span', { class: 'phase-badge', 'data-testid': 'phase-badge' });
+  private readonly countdown = el('span', {
+    class: 'countdown',
+    'data-testid': 'countdown',
+    'aria-live': 'off',
+    hidden: true,
+  });
+  private readonly connStatus = el('span', { class: 'conn-status', role: 'status' });
+  private readonly hint = el('p', { class: 'phase-hint' });
+  private readonly banner = el('div', {
+    class: 'winner-banner',
+    'data-testid': 'winner-banner',
+    role: 'status',
+    hidden: true,
+  });
+  private readonly fatal = el('p', { class: 'error-text', role: 'alert', hidden: true });
+  private readonly composer: Composer;
+  private readonly mine = new MySubmissions();
+  private readonly gallery: Gallery;
+  private state: RoomState | null = null;
+  private roundId: number | null = null;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly slug: string,
+    private readonly me: Me,
+  ) {
+    this.connection = new RoomConnection(slug);
+    this.composer = new Composer(slug, (image) => this.connection.noteSubmission(image));
+    this.gallery = new Gallery({
+      readOnly: false,
+      onVote: (image, value) => void this.vote(image, value),
+    });
+  }
+
+  start(): void {
+    const header = el(
+      'header',
+      { class: 'room-header' },
+      this.title,
+      el(
+        'div',
+        { class: 'round-meta' },
+        el('span', { class: 'round-label' }, 'Round ', this.roundNumber),
+        this.phaseBadge,
+        this.countdown,
+        this.connStatus,
+      ),
+      el('p', { class: 'muted whoami' }, `You are ${this.me.nickname}`),
+    );
+    const layout = el(
+      'main',
+      { class: 'room-layout' },
+      this.composer.element,
+      el('div', { class: 'side' }, this.mine.element),
+      this.gallery.element,
+    );
+    this.root.replaceChildren(
+      header,
+      this.fatal,
+      this.banner,
+      this.hint,
+      layout,
+      this.toast.element,
+    );
+    this.connection.subscribe((store) => this.render(store));
+    this.connection.start();
+    window.setInterval(() => this.tick(), 250);
+  }
+
+  private render(store: StoreState): void {
+    setText(this.connStatus, STATUS_TEXT[store.status]);
+    this.connStatus.dataset['status'] = store.status;
+    this.fatal.hidden = store.status !== 'error';
+    if (store.status === 'error' && store.error) setText(this.fatal, store.error.message);
+    if (!store.room) return;
+    // The REST session is the fallback identity if the socket handshake lacked the cookie.
+    const state: RoomState = store.room.me ? store.room : { ...store.room, me: this.me };
+    const previous = this.state;
+    this.state = state;
+    const round = state.round;
+    const isNewRound = this.roundId !== null && this.roundId !== round.id;
+    this.roundId = round.id;
+
+    setText(this.title, state.room.name);
+    document.title = `${state.room.name} · PixelPatchwork`;
+    setText(this.roundNumber, String(round.number));
+    setText(this.phaseBadge, round.phase);
+    this.phaseBadge.dataset['phase'] = round.phase;
+    setText(this.hint, PHASE_HINTS[round.phase]);
+    this.composer.setRound(round, isNewRound);
+    this.composer.setOpen(round.phase === 'generate', 'Submissions open in the generate phase');
+    this.mine.update(state);
+    this.gallery.update(state);
+    if (isNewRound && previous) this.announceWinner(previous, state);
+    this.tick();
+  }
+
+  private tick(): void {
+    const text = countdownText(this.state?.round.deadline ?? null, this.connection.clock.now());
+    this.countdown.hidden = text === null;
+    if (text !== null) setText(this.countdown, text);
+  }
+
+  private showBanner(roundNumber: number, prompt: string, nickname: string | null): void {
+    const by = nickname ? ` by ${nickname}` : '';
+    const close = el(
+      'button',
+      { type: 'button', class: 'banner-close', 'aria-label': 'Dismiss' },
+      '×',
+    );
+    close.addEventListener('click', () => (this.banner.hidden = true));
+    this.banner.replaceChildren(
+      el('span', {}, `Round ${roundNumber} winner: `, el('strong', {}, prompt), by),
+      close,
+    );
+    this.banner.hidden = false;
+  }
+
+  /** The winner comes from our own state when we saw it; otherwise from the lineage. */
+  private announceWinner(previous: RoomState, state: RoomState): void {
+    this.banner.hidden = true;
+    const note = state.lastWinner;
+    if (note && note.roundNumber === previous.round.number) {
+      this.showBanner(note.roundNumber, note.prompt, note.nickname);
+      return;
+    }
+    if (state.round.seed.id === previous.round.seed.id) return;
+    const wanted = previous.round.number;
+    api.lineage(this.slug).then(
+      ({ steps }) => {
+        const step = steps.find((s) => s.round.number === wanted);
+        if (step?.winner && this.state?.round.id === state.round.id) {
+          this.showBanner(wanted, step.winner.prompt, step.winner.author?.nickname ?? null);
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  private async vote(image: Image, value: VoteValue): Promise<void> {
+    try {
+      await this.connection.castVote(image.id, value);
+    } catch (err) {
+      this.toast.show(err instanceof Error ? err.message : 'Your vote was not counted.');
+    }
+  }
+}
