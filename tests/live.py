@@ -71,6 +71,15 @@ class Screen:
         assert ack["ok"], ack
         return ack["snapshot"]
 
+    async def submit(self, snapshot: dict[str, Any], prompt: str, box: tuple[int, int, int, int]) -> httpx.Response:
+        """Submit an edit of the snapshot's seed with `box` painted."""
+        from .conftest import mask_data_url
+
+        seed = snapshot["round"]["seed"]
+        return await self.http.post(
+            "/api/rooms/main/submissions", json={"prompt": prompt, "mask": mask_data_url(seed["width"], seed["height"], box)}
+        )
+
     async def wait_for(self, event: str, predicate=lambda data: True, timeout: float = 10.0) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         async def found() -> dict[str, Any]:
             async with self.arrived:

@@ -7,7 +7,6 @@ import asyncio
 import pytest
 
 from pixelpatchwork.app import create_app
-from tests.conftest import mask_data_url
 from tests.factories import HOST
 from tests.live import Screen, live_server
 
@@ -42,10 +41,7 @@ async def test_submission_and_votes_reach_every_screen(screens) -> None:  # type
     assert spectator_snap["me"] is None and snap["me"]["nickname"] == "Alice"
     version = snap["version"]
 
-    seed = snap["round"]["seed"]
-    response = await alice.http.post(
-        "/api/rooms/main/submissions", json={"prompt": "a lighthouse", "mask": mask_data_url(seed["width"], seed["height"], (0, 0, 200, 200))}
-    )
+    response = await alice.submit(snap, "a lighthouse", (0, 0, 200, 200))
     assert response.status_code == 202
     image_id = response.json()["image"]["id"]
 
@@ -86,12 +82,9 @@ async def test_tallies_are_coalesced(screens) -> None:  # type: ignore[no-untype
     author = screens()
     await author.join_as("Author")
     snap = await author.connect()
-    seed = snap["round"]["seed"]
     ids = []
     for n in range(3):
-        response = await author.http.post(
-            "/api/rooms/main/submissions", json={"prompt": f"thing {n}", "mask": mask_data_url(seed["width"], seed["height"], (0, 0, 64, 64))}
-        )
+        response = await author.submit(snap, f"thing {n}", (0, 0, 64, 64))
         ids.append(response.json()["image"]["id"])
     for image_id in ids:
         await author.wait_for("image:updated", lambda d, i=image_id: d["image"]["id"] == i and d["image"]["status"] == "done")
@@ -155,10 +148,7 @@ async def test_reconnect_gets_a_complete_snapshot(screens) -> None:  # type: ign
     alice = screens()
     await alice.join_as("Alice")
     first = await alice.connect()
-    seed = first["round"]["seed"]
-    response = await alice.http.post(
-        "/api/rooms/main/submissions", json={"prompt": "a boat", "mask": mask_data_url(seed["width"], seed["height"], (5, 5, 60, 60))}
-    )
+    response = await alice.submit(first, "a boat", (5, 5, 60, 60))
     image_id = response.json()["image"]["id"]
     await alice.sio.disconnect()
     await asyncio.sleep(1.0)  # the image finishes while the screen is away

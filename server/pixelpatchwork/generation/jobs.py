@@ -165,7 +165,7 @@ class Worker:
                 version = await bump_version(session, room.id)
                 image.status = "generating"
                 image.started_at = image.started_at or utcnow()
-                outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})
+                outbox = await self._image_updated(session, room, image.id, version)
             await session.commit()
             await self.publish(outbox)
             seed_key, mask_key, prompt, author_id = seed.result_key, image.mask_key, image.prompt, image.author_id
@@ -229,9 +229,7 @@ class Worker:
             image.error = None
             image.finished_at = now
             image.generation_ms = elapsed_ms
-            await session.flush()
-            outbox = Outbox()
-            outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})
+            outbox = await self._image_updated(session, room, image.id, version)
             await session.commit()
         await self.publish(outbox)
 
@@ -266,11 +264,16 @@ class Worker:
         image.status = "failed"
         image.error = message
         image.finished_at = now
-        await session.flush()
-        outbox = Outbox()
-        outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image.id)})
+        outbox = await self._image_updated(session, room, image.id, version)
         await session.commit()
         await self.publish(outbox)
+
+    async def _image_updated(self, session: AsyncSession, room: Room, image_id: int, version: int) -> Outbox:
+        """The `image:updated` event for a change made in `session` (sent after it commits)."""
+        await session.flush()
+        outbox = Outbox()
+        outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image_id)})
+        return outbox
 
 
 async def queue_position(session: AsyncSession, job_id: int) -> int:
