@@ -27,8 +27,14 @@ async def submit(client, prompt: str = "a red kite", box=(100, 100, 300, 260), r
     snap = await snapshot(client, room)
     seed = snap["round"]["seed"]
     return await client.post(
-        f"/api/rooms/{room}/submissions", json={"prompt": prompt, "mask": mask_data_url(seed["width"], seed["height"], box)}
+        f"/api/rooms/{room}/submissions",
+        json={"prompt": prompt, "mask": mask_data_url(seed["width"], seed["height"], box), "seed_id": seed["id"]},
     )
+
+
+async def enter(client, image_id: int, entered: bool = True, room: str = "main"):  # type: ignore[no-untyped-def]
+    """Enter a finished attempt into the vote (or withdraw it)."""
+    return await client.post(f"/api/rooms/{room}/images/{image_id}/entry", json={"entered": entered})
 
 
 async def wait_until_done(client, image_id: int, room: str = "main", timeout: float = 10.0) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -77,8 +77,15 @@ class Screen:
 
         seed = snapshot["round"]["seed"]
         return await self.http.post(
-            "/api/rooms/main/submissions", json={"prompt": prompt, "mask": mask_data_url(seed["width"], seed["height"], box)}
+            "/api/rooms/main/submissions",
+            json={"prompt": prompt, "mask": mask_data_url(seed["width"], seed["height"], box), "seed_id": seed["id"]},
         )
+
+    async def enter(self, image_id: int) -> dict[str, Any]:
+        """Enter a finished attempt into the vote; returns the image."""
+        response = await self.http.post(f"/api/rooms/main/images/{image_id}/entry", json={"entered": True})
+        assert response.status_code == 200, response.text
+        return response.json()["image"]
 
     async def wait_for(self, event: str, predicate=lambda data: True, timeout: float = 10.0) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         async def found() -> dict[str, Any]:

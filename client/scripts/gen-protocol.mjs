@@ -72,6 +72,7 @@ export const LIMITS = ${json(protocol.limits)} as const;
 export const PHASE_TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = ${json(protocol.phase_transitions)};
 export const CLIENT_EVENTS = ${json(eventNames(clientEvents))} as const;
 export const SERVER_EVENTS = ${json(eventNames(serverEvents))} as const;
+export const EXAMPLE_PROMPTS: readonly string[] = ${json(protocol.example_prompts ?? [])};
 
 export type ClientEventName = (typeof CLIENT_EVENTS)[keyof typeof CLIENT_EVENTS];
 export type ServerEventName = (typeof SERVER_EVENTS)[keyof typeof SERVER_EVENTS];

@@ -1,6 +1,7 @@
 // REST wrapper: JSON in and out, same-origin cookies, and one error type carrying the
 // server's {"error": {code, message}} so views can react to codes like nickname_taken.
 import type {
+  EntryRequest,
   FacilitatorSignIn,
   Image,
   JoinRequest,
@@ -79,6 +80,11 @@ export const api = {
   getRoom: (slug: string) => request<Snapshot>('GET', room(slug)),
   submit: (slug: string, body: SubmissionRequest) =>
     request<{ image: Image; job_id: number }>('POST', `${room(slug)}/submissions`, body),
+  /** Enter a finished attempt into the vote, or withdraw it (generate phase only). */
+  setEntry: (slug: string, imageId: number, entered: boolean) =>
+    request<{ image: Image }>('POST', `${room(slug)}/images/${imageId}/entry`, {
+      entered,
+    } satisfies EntryRequest),
   lineage: (slug: string) => request<{ steps: LineageStep[] }>('GET', `${room(slug)}/lineage`),
   getHostSession: () => request<{ facilitator: boolean }>('GET', '/api/host/session'),
   hostSignIn: (body: FacilitatorSignIn) => request<void>('POST', '/api/host/session', body),

@@ -1,141 +1,139 @@
-// The mask editor widget: the seed image with an overlay canvas at the seed's real
-// resolution, CSS-scaled to fit. Geometry lives in mask.ts; this file is DOM and input.
+// The mask editor widget: the seed with an overlay canvas at the seed's real resolution.
+// Geometry lives in mask.ts, history.ts and viewport.ts, the frame and its gestures in
+// canvas-stage.ts, the controls in canvas-controls.ts; this file ties them together.
+import { type Controls, DEFAULT_OPACITY, buildControls, showView } from './canvas-controls';
+import { Stage } from './canvas-stage';
 import { el } from './dom';
+import { MaskHistory } from './history';
 import {
   type MaskOp,
   type Point,
-  type Rect,
   type RGBA,
+  type Rect,
   type Stroke,
   type Tool,
-  brushRange,
+  applyOp,
   createMask,
   isPainted,
   maskToRGBA,
   paintOverlay,
-  rasterizeOps,
   rasterizeStroke,
   thresholdRGBA,
-  toSeedCoords,
 } from './mask';
+import {
+  type Command,
+  clampBrush,
+  commandFor,
+  initialBrushSize,
+  isTextEntry,
+  stepBrushSize,
+} from './shortcuts';
 
 export interface SeedLike {
+  id: number;
   url: string;
   width: number;
   height: number;
 }
 
-const OVERLAY: RGBA = [236, 0, 140, 150];
-// Older strokes are baked into a base mask so an undo never replays an unbounded history.
-const MAX_OPS = 60;
+// Fully opaque here: how strongly it covers the seed is the opacity slider's job (CSS).
+const OVERLAY: RGBA = [236, 0, 140, 255];
+const ZOOM_STEP = 1.5;
 
 export class MaskEditor {
   readonly root: HTMLElement;
-  private readonly stage: HTMLDivElement;
-  private readonly img: HTMLImageElement;
-  private readonly canvas: HTMLCanvasElement;
-  private readonly cursor: HTMLDivElement;
-  private readonly sizeInput: HTMLInputElement;
-  private readonly sizeOutput: HTMLOutputElement;
-  private readonly buttons: Record<'brush' | 'eraser' | 'undo' | 'clear', HTMLButtonElement>;
+  private readonly stage: Stage;
+  private readonly controls: Controls;
   private width = 1;
   private height = 1;
-  private seedUrl = '';
-  private base = createMask(1, 1);
+  private seed: SeedLike | null = null;
   private mask = createMask(1, 1);
-  private ops: MaskOp[] = [];
-  private live: { stroke: Stroke; pointerId: number } | null = null;
+  private history = new MaskHistory(1, 1);
+  private live: Stroke | null = null;
   private overlay: ImageData | null = null;
   private tool: Tool = 'brush';
   private enabled = false;
 
-  constructor(private readonly onChange: (painted: boolean) => void = () => {}) {
-    this.img = el('img', { class: 'seed-image', 'data-testid': 'seed-image', alt: 'Seed image' });
-    this.canvas = el('canvas', {
-      class: 'mask-canvas',
-      'data-testid': 'mask-canvas',
-      'aria-label': 'Mask: paint the area the image model should repaint',
-      role: 'img',
-    });
-    this.cursor = el('div', { class: 'brush-cursor', 'aria-hidden': 'true', hidden: true });
-    this.stage = el('div', { class: 'stage' }, this.img, this.canvas, this.cursor);
-
-    const tool = (name: Tool, label: string) =>
-      el(
-        'button',
-        { type: 'button', 'data-testid': `tool-${name}`, 'aria-pressed': 'false' },
-        label,
-      );
-    this.buttons = {
-      brush: tool('brush', 'Brush'),
-      eraser: tool('eraser', 'Eraser'),
-      undo: el('button', { type: 'button', 'data-testid': 'undo-button' }, 'Undo'),
-      clear: el('button', { type: 'button', 'data-testid': 'clear-button' }, 'Clear'),
-    };
-    this.sizeInput = el('input', {
-      type: 'range',
-      id: 'brush-size',
-      'data-testid': 'brush-size',
-      'aria-label': 'Brush size in seed pixels',
-    });
-    this.sizeOutput = el('output', { for: 'brush-size', class: 'brush-size-value' });
-    const toolbar = el(
-      'div',
-      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Mask tools' },
-      this.buttons.brush,
-      this.buttons.eraser,
-      el('label', { class: 'size-label', for: 'brush-size' }, 'Size'),
-      this.sizeInput,
-      this.sizeOutput,
-      this.buttons.undo,
-      this.buttons.clear,
+  /** onEdit: the person changed the mask (not a reset by a new seed or round). */
+  constructor(private readonly onEdit: () => void = () => {}) {
+    this.stage = new Stage(
+      {
+        begin: (p) => this.beginStroke(p),
+        extend: (points) => this.extendStroke(points),
+        end: () => this.endStroke(),
+        cancel: () => this.cancelStroke(),
+      },
+      (view) => showView(this.controls, view, this.enabled),
     );
-    this.root = el('div', { class: 'mask-editor' }, this.stage, toolbar);
+    this.controls = buildControls();
+    this.root = el('div', { class: 'mask-editor' }, this.stage.frame, this.controls.root);
 
-    this.buttons.brush.addEventListener('click', () => this.setTool('brush'));
-    this.buttons.eraser.addEventListener('click', () => this.setTool('eraser'));
-    this.buttons.undo.addEventListener('click', () => this.undo());
-    this.buttons.clear.addEventListener('click', () => this.clear());
-    this.sizeInput.addEventListener('input', () => this.syncSize());
-    this.canvas.addEventListener('pointerdown', (e) => this.onDown(e));
-    this.canvas.addEventListener('pointermove', (e) => this.onMove(e));
-    this.canvas.addEventListener('pointerup', (e) => this.onUp(e));
-    this.canvas.addEventListener('pointercancel', (e) => this.onUp(e));
-    this.canvas.addEventListener('pointerleave', () => (this.cursor.hidden = true));
+    const { buttons: b, size, opacity, feather } = this.controls;
+    b.brush.addEventListener('click', () => this.setTool('brush'));
+    b.eraser.addEventListener('click', () => this.setTool('eraser'));
+    b.undo.addEventListener('click', () => this.undo());
+    b.redo.addEventListener('click', () => this.redo());
+    b.invert.addEventListener('click', () => this.invert());
+    b.clear.addEventListener('click', () => this.clear());
+    b.zoomIn.addEventListener('click', () => this.stage.zoomBy(ZOOM_STEP));
+    b.zoomOut.addEventListener('click', () => this.stage.zoomBy(1 / ZOOM_STEP));
+    b.zoomReset.addEventListener('click', () => this.stage.setView({ zoom: 1, x: 0, y: 0 }));
+    size.addEventListener('input', () => this.setBrushSize(Number(size.value)));
+    opacity.addEventListener('input', () => this.syncOpacity());
+    feather.addEventListener('input', () => this.syncFeather());
+    document.addEventListener('keydown', (e) => this.onKey(e, true));
+    document.addEventListener('keyup', (e) => this.onKey(e, false));
+    window.addEventListener('blur', () => this.stage.setSpace(false));
+
+    opacity.value = String(DEFAULT_OPACITY);
+    this.syncOpacity();
+    this.syncFeather();
+    this.setBrushSize(Number(size.value));
     this.setTool('brush');
     this.setEnabled(false);
   }
 
-  /** Shows a seed; a different seed (URL or size) resets the mask and its history. */
+  /** The id of the seed the mask is painted on (what a submission must name). */
+  get seedId(): number | null {
+    return this.seed?.id ?? null;
+  }
+
+  /** Soft-edge width in seed pixels; the exported mask itself stays hard. */
+  get featherPx(): number {
+    return Number(this.controls.feather.value) || 0;
+  }
+
+  get brushSize(): number {
+    return Number(this.controls.size.value) || 1;
+  }
+
+  /** Shows a seed; another seed (id, URL or size) resets the mask, its history and the view. */
   setSeed(seed: SeedLike, alt: string): void {
-    this.img.alt = alt;
-    if (seed.url === this.seedUrl && seed.width === this.width && seed.height === this.height) {
-      return;
-    }
-    this.seedUrl = seed.url;
+    this.stage.img.alt = alt;
+    const key = (x: SeedLike) => `${x.id} ${x.url} ${x.width}x${x.height}`;
+    if (this.seed && key(this.seed) === key(seed)) return;
+    this.seed = { ...seed };
     this.width = Math.max(1, seed.width);
     this.height = Math.max(1, seed.height);
-    this.img.src = seed.url;
-    this.canvas.width = this.width;
-    this.canvas.height = this.height;
-    this.stage.style.setProperty('--seed-w', String(this.width));
-    this.stage.style.setProperty('--seed-h', String(this.height));
-    const range = brushRange(this.width, this.height);
-    this.sizeInput.min = String(range.min);
-    this.sizeInput.max = String(range.max);
-    this.sizeInput.value = String(range.initial);
-    this.syncSize();
+    this.stage.img.src = seed.url;
+    this.stage.canvas.width = this.width;
+    this.stage.canvas.height = this.height;
+    this.stage.setSeed(this.width, this.height);
     this.overlay = null;
+    this.setBrushSize(initialBrushSize(this.width, this.height));
     this.reset();
   }
 
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
+    this.stage.enabled = enabled;
     this.root.classList.toggle('disabled', !enabled);
-    this.canvas.setAttribute('aria-disabled', String(!enabled));
-    for (const b of Object.values(this.buttons)) b.disabled = !enabled;
-    this.sizeInput.disabled = !enabled;
-    if (!enabled) this.cancelLive();
+    this.stage.canvas.setAttribute('aria-disabled', String(!enabled));
+    for (const input of [this.controls.size, this.controls.opacity, this.controls.feather]) {
+      input.disabled = !enabled;
+    }
+    if (!enabled) this.stage.abort();
+    this.syncButtons();
   }
 
   hasPaint(): boolean {
@@ -155,123 +153,141 @@ export class MaskEditor {
   }
 
   reset(): void {
+    this.stage.abort();
     this.live = null;
-    this.ops = [];
-    this.base = createMask(this.width, this.height);
+    this.history = new MaskHistory(this.width, this.height);
     this.mask = createMask(this.width, this.height);
     this.render(null);
-    this.onChange(false);
+    this.syncButtons();
   }
 
   undo(): void {
-    if (this.live || this.ops.length === 0) return;
-    this.ops.pop();
-    this.mask = rasterizeOps(this.width, this.height, this.ops, this.base);
-    this.render(null);
-    this.onChange(this.hasPaint());
+    if (!this.enabled || this.live) return;
+    const mask = this.history.undo();
+    if (!mask) return;
+    this.mask = mask;
+    this.edited(null);
+  }
+
+  redo(): void {
+    if (!this.enabled || this.live) return;
+    const op = this.history.redo();
+    if (op) this.edited(applyOp(this.mask, this.width, this.height, op));
   }
 
   clear(): void {
-    if (this.live || !this.hasPaint()) return;
-    this.pushOp({ tool: 'clear' });
-    this.mask.fill(0);
-    this.render(null);
-    this.onChange(false);
+    if (this.hasPaint()) this.commit({ tool: 'clear' });
+  }
+
+  invert(): void {
+    this.commit({ tool: 'invert' });
+  }
+
+  private commit(op: MaskOp): void {
+    if (!this.enabled || this.live) return;
+    const rect = applyOp(this.mask, this.width, this.height, op);
+    this.history.commit(op);
+    this.edited(rect);
+  }
+
+  private edited(rect: Rect | null): void {
+    this.render(rect);
+    this.syncButtons();
+    this.onEdit();
   }
 
   private setTool(tool: Tool): void {
     this.tool = tool;
-    this.buttons.brush.setAttribute('aria-pressed', String(tool === 'brush'));
-    this.buttons.eraser.setAttribute('aria-pressed', String(tool === 'eraser'));
-    this.cursor.classList.toggle('erasing', tool === 'eraser');
+    this.controls.buttons.brush.setAttribute('aria-pressed', String(tool === 'brush'));
+    this.controls.buttons.eraser.setAttribute('aria-pressed', String(tool === 'eraser'));
+    this.stage.frame.classList.toggle('erasing', tool === 'eraser');
   }
 
-  private get brushSize(): number {
-    return Number(this.sizeInput.value) || 1;
+  private setBrushSize(size: number): void {
+    const value = clampBrush(size);
+    this.controls.size.value = String(value);
+    this.controls.sizeOut.value = `${value}px`;
+    this.stage.brushSize = value;
+    this.stage.refreshCursor();
   }
 
-  private syncSize(): void {
-    this.sizeOutput.value = `${this.brushSize}px`;
+  private syncOpacity(): void {
+    const pct = Number(this.controls.opacity.value) || DEFAULT_OPACITY;
+    this.stage.canvas.style.setProperty('--overlay-opacity', String(pct / 100));
   }
 
-  private pushOp(op: MaskOp): void {
-    this.ops.push(op);
-    while (this.ops.length > MAX_OPS) {
-      const oldest = this.ops.shift()!;
-      if (oldest.tool === 'clear') this.base.fill(0);
-      else rasterizeStroke(this.base, this.width, this.height, oldest);
+  private syncFeather(): void {
+    this.controls.featherOut.value = `${this.featherPx}px`;
+    this.stage.feather = this.featherPx;
+    this.stage.applyView();
+  }
+
+  private syncButtons(): void {
+    const { buttons: b } = this.controls;
+    const off = !this.enabled;
+    b.brush.disabled = b.eraser.disabled = b.invert.disabled = off;
+    b.undo.disabled = off || !this.history.canUndo;
+    b.redo.disabled = off || !this.history.canRedo;
+    b.clear.disabled = off || !this.hasPaint();
+    showView(this.controls, this.stage.getView(), this.enabled);
+  }
+
+  private onKey(e: KeyboardEvent, down: boolean): void {
+    if (!this.enabled || !this.root.isConnected || isTextEntry(e.target)) return;
+    if (e.key === ' ' || e.code === 'Space') {
+      if (this.stage.setSpace(down)) e.preventDefault();
+      return;
     }
-  }
-
-  private point(e: PointerEvent): Point {
-    const rect = this.canvas.getBoundingClientRect();
-    return toSeedCoords(e.clientX, e.clientY, rect, this.width, this.height);
-  }
-
-  private onDown(e: PointerEvent): void {
-    if (!this.enabled || this.live) return;
-    if (e.pointerType === 'mouse' && e.button !== 0) return;
+    if (!down) return;
+    const command: Command | null = commandFor(e);
+    if (!command) return;
     e.preventDefault();
-    try {
-      this.canvas.setPointerCapture(e.pointerId);
-    } catch {
-      // Capture only keeps a stroke alive outside the canvas; painting works without it.
-    }
-    const stroke: Stroke = { tool: this.tool, size: this.brushSize, points: [this.point(e)] };
-    this.live = { stroke, pointerId: e.pointerId };
-    this.render(rasterizeStroke(this.mask, this.width, this.height, stroke));
-    this.moveCursor(e);
+    if (command === 'undo') this.undo();
+    else if (command === 'redo') this.redo();
+    else this.setBrushSize(stepBrushSize(this.brushSize, command === 'larger' ? 1 : -1));
   }
 
-  private onMove(e: PointerEvent): void {
-    this.moveCursor(e);
-    if (!this.live || e.pointerId !== this.live.pointerId) return;
-    const stroke = this.live.stroke;
+  private beginStroke(point: Point): void {
+    if (!this.enabled) return;
+    this.live = { tool: this.tool, size: this.brushSize, points: [point] };
+    this.render(rasterizeStroke(this.mask, this.width, this.height, this.live));
+  }
+
+  private extendStroke(points: Point[]): void {
+    const stroke = this.live;
+    if (!stroke) return;
     const from = stroke.points.length;
-    const events = e.getCoalescedEvents?.() ?? [];
-    for (const ev of events.length > 0 ? events : [e]) stroke.points.push(this.point(ev));
+    stroke.points.push(...points);
     this.render(rasterizeStroke(this.mask, this.width, this.height, stroke, from));
   }
 
-  private onUp(e: PointerEvent): void {
-    if (!this.live || e.pointerId !== this.live.pointerId) return;
-    this.pushOp(this.live.stroke);
+  private endStroke(): void {
+    const stroke = this.live;
+    if (!stroke) return;
     this.live = null;
-    this.onChange(this.hasPaint());
+    this.history.commit(stroke);
+    this.syncButtons();
+    this.onEdit();
   }
 
-  /** An unfinished stroke when painting gets disabled is dropped, not half-kept. */
-  private cancelLive(): void {
+  /** An unfinished stroke (gesture turned out to be a pinch, painting disabled) is dropped. */
+  private cancelStroke(): void {
     if (!this.live) return;
     this.live = null;
-    this.mask = rasterizeOps(this.width, this.height, this.ops, this.base);
+    this.mask = this.history.replay();
     this.render(null);
-  }
-
-  private moveCursor(e: PointerEvent): void {
-    if (!this.enabled || e.pointerType === 'touch') {
-      this.cursor.hidden = true;
-      return;
-    }
-    const rect = this.canvas.getBoundingClientRect();
-    const scale = rect.width / this.width;
-    const d = this.brushSize * scale;
-    this.cursor.hidden = false;
-    this.cursor.style.width = this.cursor.style.height = `${d}px`;
-    this.cursor.style.transform = `translate(${e.clientX - rect.left - d / 2}px, ${
-      e.clientY - rect.top - d / 2
-    }px)`;
   }
 
   /** Redraws the overlay for the dirty rectangle, or everything when rect is null. */
   private render(rect: Rect | null): void {
-    const ctx = this.canvas.getContext('2d');
+    const ctx = this.stage.canvas.getContext('2d');
     if (!ctx) return;
     if (!this.overlay || this.overlay.width !== this.width || this.overlay.height !== this.height) {
       this.overlay = ctx.createImageData(this.width, this.height);
       rect = null;
     }
     const area = rect ?? { x: 0, y: 0, w: this.width, h: this.height };
+    if (area.w <= 0 || area.h <= 0) return;
     paintOverlay(this.overlay.data, this.mask, this.width, area, OVERLAY);
     ctx.putImageData(this.overlay, 0, 0, area.x, area.y, area.w, area.h);
   }

@@ -7,6 +7,8 @@ export type Tool = 'brush' | 'eraser';
 export interface Point {
   x: number;
   y: number;
+  /** Brush size factor at this point (pen pressure); 1 when absent. */
+  p?: number;
 }
 
 /** size is the brush diameter in seed pixels. */
@@ -16,20 +18,13 @@ export interface Stroke {
   points: Point[];
 }
 
-export type MaskOp = Stroke | { tool: 'clear' };
+export type MaskOp = Stroke | { tool: 'clear' } | { tool: 'invert' };
 
 export interface Rect {
   x: number;
   y: number;
   w: number;
   h: number;
-}
-
-export interface ClientRect {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
 }
 
 export const OPAQUE_THRESHOLD = 127;
@@ -105,13 +100,29 @@ export function rasterizeStroke(
   let dirty: Rect | null = null;
   if (pts.length === 0) return null;
   if (pts.length === 1) {
-    return stampSegment(mask, width, height, pts[0]!, pts[0]!, stroke.size, value);
+    const p = pts[0]!;
+    return stampSegment(mask, width, height, p, p, stroke.size * (p.p ?? 1), value);
   }
   for (let i = Math.max(1, from); i < pts.length; i++) {
-    const rect = stampSegment(mask, width, height, pts[i - 1]!, pts[i]!, stroke.size, value);
-    dirty = unionRect(dirty, rect);
+    const a = pts[i - 1]!;
+    const b = pts[i]!;
+    // The larger end wins so a pressure change never leaves a gap between segments.
+    const size = stroke.size * Math.max(a.p ?? 1, b.p ?? 1);
+    dirty = unionRect(dirty, stampSegment(mask, width, height, a, b, size, value));
   }
   return dirty;
+}
+
+export function invertMask(mask: Uint8Array): void {
+  for (let i = 0; i < mask.length; i++) mask[i] = mask[i] ? 0 : 1;
+}
+
+/** Applies one history entry in place; returns the changed area (null: the whole mask). */
+export function applyOp(mask: Uint8Array, width: number, height: number, op: MaskOp): Rect | null {
+  if (op.tool === 'clear') mask.fill(0);
+  else if (op.tool === 'invert') invertMask(mask);
+  else return rasterizeStroke(mask, width, height, op) ?? { x: 0, y: 0, w: 0, h: 0 };
+  return null;
 }
 
 /** Rebuilds a mask from its history (after an undo), on top of an optional base. */
@@ -122,10 +133,7 @@ export function rasterizeOps(
   base: Uint8Array | null = null,
 ): Uint8Array {
   const mask = base ? base.slice() : createMask(width, height);
-  for (const op of ops) {
-    if (op.tool === 'clear') mask.fill(0);
-    else rasterizeStroke(mask, width, height, op);
-  }
+  for (const op of ops) applyOp(mask, width, height, op);
   return mask;
 }
 
@@ -188,33 +196,4 @@ export function paintOverlay(
       }
     }
   }
-}
-
-/** Pointer position in seed pixels, for a canvas CSS-scaled to rect. */
-export function toSeedCoords(
-  clientX: number,
-  clientY: number,
-  rect: ClientRect,
-  width: number,
-  height: number,
-): Point {
-  const sx = rect.width > 0 ? width / rect.width : 1;
-  const sy = rect.height > 0 ? height / rect.height : 1;
-  return { x: (clientX - rect.left) * sx, y: (clientY - rect.top) * sy };
-}
-
-/** Brush sizes in seed pixels, relative to the seed so a big seed gets a big brush. */
-export function brushRange(
-  width: number,
-  height: number,
-): {
-  min: number;
-  max: number;
-  initial: number;
-} {
-  const long = Math.max(width, height, 1);
-  const min = Math.max(1, Math.round(long / 200));
-  const max = Math.max(min + 1, Math.round(long / 3));
-  const initial = Math.min(max, Math.max(min, Math.round(long / 16)));
-  return { min, max, initial };
 }

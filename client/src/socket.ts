@@ -19,6 +19,7 @@ import {
   type AnyServerEvent,
   type RoomState,
   addOwnSubmission,
+  applyEntry,
   applyEvent,
   applySnapshot,
   applyVoteAck,
@@ -166,6 +167,11 @@ export class RoomConnection {
   /** Shows our own submission at once, before its image:added event arrives. */
   noteSubmission(image: Image): void {
     if (this.state.room) this.set({ room: addOwnSubmission(this.state.room, image) });
+  }
+
+  /** Shows an entry change at once, before its image:updated event arrives. */
+  noteEntry(image: Image): void {
+    if (this.state.room) this.set({ room: applyEntry(this.state.room, image) });
   }
 
   private set(patch: Partial<StoreState>): void {

@@ -1,10 +1,12 @@
 // Pure room-state reducer. No DOM, no socket: socket.ts feeds it and views read it, so
 // every ordering rule of the protocol (versions, gaps, tally seqs) is testable here.
+import { quotaAfter } from './entries';
 import type {
   Image,
   ImageStatus,
   Me,
   ProgressEvent,
+  Quota,
   Round,
   ServerEventName,
   ServerEventPayloads,
@@ -12,6 +14,17 @@ import type {
   Tally,
   VoteValue,
 } from './generated/protocol';
+import { isOwnImage } from './selectors';
+
+export {
+  canChangeEntry,
+  canVote,
+  isOwnImage,
+  myVote,
+  statusCounts,
+  totalVotes,
+  visibleImages,
+} from './selectors';
 
 export interface Progress {
   stage: ProgressEvent['stage'];
@@ -28,6 +41,8 @@ export interface WinnerNote {
   nickname: string | null;
 }
 
+export type Generator = Snapshot['generator'];
+
 export interface RoomState {
   room: Snapshot['room'];
   version: number;
@@ -39,6 +54,10 @@ export interface RoomState {
   me: Me | null;
   progress: Record<string, Progress>;
   lastWinner: WinnerNote | null;
+  /** The viewer's limits: the snapshot's, moved by their own edits since (null: spectator). */
+  quota: Quota | null;
+  entrySelection: boolean;
+  generator: Generator | null;
 }
 
 export interface ApplyResult {
@@ -56,10 +75,10 @@ export function isTerminal(status: ImageStatus): boolean {
   return TERMINAL.has(status);
 }
 
-function winnerNote(prev: RoomState): WinnerNote | null {
-  const id = prev.round.winner_id;
+function winnerNote(prev: RoomState, announced: Image | null = null): WinnerNote | null {
+  const id = prev.round.winner_id ?? announced?.id ?? null;
   if (id === null) return null;
-  const image = prev.images.find((i) => i.id === id);
+  const image = prev.images.find((i) => i.id === id) ?? (announced?.id === id ? announced : null);
   if (!image) return null;
   return {
     roundNumber: prev.round.number,
@@ -109,6 +128,10 @@ export function applySnapshot(snapshot: Snapshot, prev: RoomState | null = null)
     me: snapshot.me,
     progress,
     lastWinner,
+    // An older server omits these; absent means "no quota shown, no entry selection".
+    quota: snapshot.quota ?? null,
+    entrySelection: snapshot.entry_selection === true,
+    generator: snapshot.generator ?? null,
   };
 }
 
@@ -129,18 +152,25 @@ function upsertImage(state: RoomState, image: Image): RoomState {
     progress = { ...progress };
     delete progress[image.id];
   }
-  return { ...state, images, progress };
+  let quota = state.quota;
+  if (quota && isOwnImage(state, image)) {
+    quota = quotaAfter(quota, index === -1 ? undefined : state.images[index], image);
+  }
+  return { ...state, images, progress, quota };
 }
 
-function applyRound(state: RoomState, round: Round): RoomState {
+function applyRound(state: RoomState, round: Round, winner: Image | null): RoomState {
   if (round.id === state.round.id) return { ...state, round };
+  // A new round starts the per-round counts afresh; the room cap stays.
+  const quota = state.quota && { ...state.quota, generations_used: 0, entries_used: 0 };
   return {
     ...state,
     round,
     images: [],
     myVotes: {},
     progress: {},
-    lastWinner: winnerNote(state),
+    lastWinner: winnerNote(state, winner),
+    quota,
   };
 }
 
@@ -198,7 +228,7 @@ export function applyEvent<E extends ServerEventName>(
       if (version > state.version + 1) return { state, needResync: true };
       const next =
         e.event === 'round:updated'
-          ? applyRound(state, e.payload.round)
+          ? applyRound(state, e.payload.round, e.payload.winner ?? null)
           : upsertImage(state, e.payload.image);
       return { state: { ...next, version }, needResync: false };
     }
@@ -247,38 +277,16 @@ export function applyVoteAck(
 export function addOwnSubmission(state: RoomState, image: Image): RoomState {
   if (image.round_id !== state.round.id) return state;
   if (state.images.some((i) => i.id === image.id)) return state;
-  return { ...state, images: [...state.images, image] };
+  return upsertImage(state, image);
 }
 
-export function myVote(state: RoomState, imageId: number): VoteValue {
-  return state.myVotes[imageId] ?? 'none';
-}
-
-export function isOwnImage(state: RoomState, image: Image): boolean {
-  return state.me !== null && image.author !== null && image.author.id === state.me.id;
-}
-
-export function canVote(state: RoomState, image: Image): boolean {
-  return (
-    state.me !== null &&
-    state.round.phase === 'vote' &&
-    image.status === 'done' &&
-    !isOwnImage(state, image)
-  );
-}
-
-export function statusCounts(state: RoomState): Record<ImageStatus, number> {
-  const counts: Record<ImageStatus, number> = {
-    queued: 0,
-    generating: 0,
-    storing: 0,
-    done: 0,
-    failed: 0,
-  };
-  for (const image of state.images) counts[image.status] += 1;
-  return counts;
-}
-
-export function totalVotes(state: RoomState): number {
-  return state.images.reduce((sum, i) => sum + i.tally.up + i.tally.down, 0);
+/**
+ * The answer to an entry change sets `entered` at once; the image:updated event that
+ * follows carries the same value. Only the flag is taken: the answer may be older than
+ * status events already applied.
+ */
+export function applyEntry(state: RoomState, image: Image): RoomState {
+  const current = state.images.find((i) => i.id === image.id);
+  if (!current || current.entered === image.entered) return state;
+  return upsertImage(state, { ...current, entered: image.entered });
 }

@@ -1,5 +1,5 @@
 // Protocol-shaped objects for tests, with overridable fields.
-import type { Image, Round, Snapshot, Tally } from '../src/generated/protocol';
+import type { Image, Quota, Round, Snapshot, Tally } from '../src/generated/protocol';
 
 export function tally(image_id: number, up = 0, down = 0, seq = 0): Tally {
   return { image_id, up, down, score: up - down, seq };
@@ -43,6 +43,10 @@ export function image(id: number, overrides: Partial<Image> = {}): Image {
     height: 48,
     tally: tally(id),
     created_at: 1_700_000_000_000 + id,
+    entered: false,
+    feather_px: 0,
+    quality: null,
+    generation_ms: null,
     ...overrides,
   };
 }
@@ -66,6 +70,20 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     images: [],
     my_votes: {},
     me: { id: 1, nickname: 'Me', room: 'main' },
+    quota: null,
+    entry_selection: false,
+    generator: { provider: 'offline', model: null, offline: true },
+    ...overrides,
+  };
+}
+
+export function quota(overrides: Partial<Quota> = {}): Quota {
+  return {
+    generations_per_round: 5,
+    generations_used: 0,
+    entries_per_round: 2,
+    entries_used: 0,
+    room_generations_per_minute: 30,
     ...overrides,
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  brushRange,
+  applyOp,
   createMask,
+  invertMask,
   isPainted,
   maskToRGBA,
   paintOverlay,
@@ -10,7 +11,6 @@ import {
   rasterizeStroke,
   stampSegment,
   thresholdRGBA,
-  toSeedCoords,
   unionRect,
   type Stroke,
 } from '../src/mask';
@@ -153,13 +153,6 @@ describe('export', () => {
 });
 
 describe('geometry helpers', () => {
-  it('maps a CSS-scaled pointer to seed pixels', () => {
-    const rect = { left: 100, top: 50, width: 256, height: 128 };
-    expect(toSeedCoords(100, 50, rect, 1024, 512)).toEqual({ x: 0, y: 0 });
-    expect(toSeedCoords(228, 114, rect, 1024, 512)).toEqual({ x: 512, y: 256 });
-    expect(toSeedCoords(356, 178, rect, 1024, 512)).toEqual({ x: 1024, y: 512 });
-  });
-
   it('unions rectangles', () => {
     expect(unionRect(null, null)).toBeNull();
     expect(unionRect({ x: 1, y: 1, w: 2, h: 2 }, null)).toEqual({ x: 1, y: 1, w: 2, h: 2 });
@@ -170,15 +163,48 @@ describe('geometry helpers', () => {
       h: 3,
     });
   });
+});
 
-  it('brush sizes scale with the seed and stay ordered', () => {
-    const small = brushRange(64, 48);
-    const big = brushRange(1024, 1024);
-    for (const r of [small, big]) {
-      expect(r.min).toBeGreaterThanOrEqual(1);
-      expect(r.min).toBeLessThanOrEqual(r.initial);
-      expect(r.initial).toBeLessThanOrEqual(r.max);
-    }
-    expect(big.initial).toBeGreaterThan(small.initial);
+describe('invert and operations', () => {
+  it('invert flips every pixel and twice is the identity', () => {
+    const mask = new Uint8Array([0, 1, 1, 0, 0]);
+    invertMask(mask);
+    expect(Array.from(mask)).toEqual([1, 0, 0, 1, 1]);
+    invertMask(mask);
+    expect(Array.from(mask)).toEqual([0, 1, 1, 0, 0]);
+  });
+
+  it('applyOp reports the whole mask for clear and invert, the stroke box otherwise', () => {
+    const mask = createMask(W, H);
+    const rect = applyOp(mask, W, H, { tool: 'brush', size: 2, points: [{ x: 5, y: 5 }] });
+    expect(rect).not.toBeNull();
+    expect(rect!.w).toBeLessThan(W);
+    expect(applyOp(mask, W, H, { tool: 'invert' })).toBeNull();
+    expect(paintedCount(mask)).toBe(W * H - 4);
+    expect(applyOp(mask, W, H, { tool: 'clear' })).toBeNull();
+    expect(isPainted(mask)).toBe(false);
+  });
+
+  it('a stroke entirely off the mask changes nothing and reports an empty area', () => {
+    const mask = createMask(W, H);
+    const rect = applyOp(mask, W, H, { tool: 'brush', size: 2, points: [{ x: 500, y: 5 }] });
+    expect(rect).toEqual({ x: 0, y: 0, w: 0, h: 0 });
+    expect(isPainted(mask)).toBe(false);
+  });
+
+  it('replays invert in order with strokes', () => {
+    const brush: Stroke = { tool: 'brush', size: 4, points: [{ x: 10, y: 5 }] };
+    const out = rasterizeOps(W, H, [brush, { tool: 'invert' }]);
+    expect(at(out, 10, 5)).toBe(0);
+    expect(at(out, 0, 0)).toBe(1);
+  });
+
+  it('pen pressure scales the brush per point', () => {
+    const light = createMask(W, H);
+    const firm = createMask(W, H);
+    rasterizeStroke(light, W, H, { tool: 'brush', size: 6, points: [{ x: 10, y: 5, p: 0.5 }] });
+    rasterizeStroke(firm, W, H, { tool: 'brush', size: 6, points: [{ x: 10, y: 5, p: 1 }] });
+    expect(paintedCount(light)).toBeLessThan(paintedCount(firm));
+    expect(at(light, 10, 5)).toBe(1);
   });
 });

@@ -149,6 +149,7 @@ describe('applyEvent versioning', () => {
       room: 'main',
       version: 11,
       round: round({ phase: 'vote' }),
+      winner: null,
     });
     expect(r.state.round.phase).toBe('vote');
     expect(r.state.images).toHaveLength(2);
@@ -160,12 +161,14 @@ describe('applyEvent versioning', () => {
       room: 'main',
       version: 11,
       round: round({ phase: 'closed', winner_id: 1 }),
+      winner: null,
     }).state;
     s = applyVoteAck(s, 1, 'down', tally(1, 0, 1, 1));
     s = applyEvent(s, 'round:updated', {
       room: 'main',
       version: 12,
       round: round({ id: 2, number: 2, seed: { ...round().seed, id: 1 } }),
+      winner: null,
     }).state;
     expect(s.images).toEqual([]);
     expect(s.myVotes).toEqual({});
@@ -178,6 +181,7 @@ describe('applyEvent versioning', () => {
       room: 'main',
       version: 11,
       round: round({ id: 2, number: 2 }),
+      winner: null,
     });
     expect(r.state.lastWinner).toBeNull();
   });

@@ -80,6 +80,11 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
 
     @app.after_serving
     async def _stop() -> None:
+        # Close the remaining connections (their clients reconnect to another process) and
+        # stop Socket.IO's background tasks before the services they use go away.
+        if sio.eio.sockets:
+            await sio.eio.disconnect()
+        await sio.shutdown()
         await services.stop()
 
     asgi = socketio.ASGIApp(sio, other_asgi_app=app)

@@ -93,12 +93,17 @@ def read_mask(data: bytes, *, width: int, height: int, max_pixels: int) -> Mask:
     return Mask(image=binary, area=painted / (width * height))
 
 
-def composite(seed: Image.Image, result: Image.Image, mask: Image.Image) -> Image.Image:
-    """The seed with only the masked pixels taken from `result` (resized to the seed if needed)."""
+def composite(seed: Image.Image, result: Image.Image, mask: Image.Image, feather_px: int = 0) -> Image.Image:
+    """The seed with only the masked pixels taken from `result` (resized to the seed if needed).
+
+    Feathering softens the edge inwards only, so pixels outside the mask stay exactly the seed's.
+    """
     base = seed.convert("RGB")
     painted = result.convert("RGB")
     if painted.size != base.size:
         painted = painted.resize(base.size, Image.Resampling.LANCZOS)
+    if feather_px > 0:
+        mask = ImageChops.darker(mask, mask.filter(ImageFilter.GaussianBlur(feather_px / 2)))
     return Image.composite(painted, base, mask)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .db.engine import make_engine, make_sessionmaker
 from .domain.events import Outbox
+from .domain.policy import RoomPolicy
 from .generation import Provider, make_provider
 from .generation.jobs import Worker
 from .realtime.broadcast import Broadcaster, Emit
@@ -26,6 +27,7 @@ class Services:
     sessionmaker: async_sessionmaker[AsyncSession]
     storage: Storage
     provider: Provider
+    policy: RoomPolicy
     broadcaster: Broadcaster | None = None
     worker: Worker | None = None
     background: list[asyncio.Task] = field(default_factory=list)
@@ -33,12 +35,23 @@ class Services:
     @classmethod
     def build(cls, settings: Settings) -> "Services":
         engine = make_engine(settings)
+        provider = make_provider(settings)
+        policy = RoomPolicy(
+            generations_per_round=settings.generations_per_round,
+            entries_per_round=settings.entries_per_round,
+            room_generations_per_minute=settings.room_generations_per_minute,
+            entry_selection=settings.entry_selection,
+            provider=provider.name,
+            model=provider.model,
+            needs_context=provider.needs_context,
+        )
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=make_sessionmaker(engine),
             storage=make_storage(settings),
-            provider=make_provider(settings),
+            provider=provider,
+            policy=policy,
         )
 
     async def start(self, emit: Emit, *, run_worker: bool) -> None:
@@ -48,6 +61,7 @@ class Services:
         self.broadcaster = Broadcaster(self.sessionmaker, emit, self.settings.tally_window_ms)
         if run_worker:
             self.worker = Worker(self.settings, self.sessionmaker, self.storage, self.provider, self.publish)
+            await self.worker.ensure_slots()
             self.worker.start()
 
     async def publish(self, outbox: Outbox) -> None:

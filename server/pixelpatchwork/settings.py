@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     openai_partial_images: int = Field(default=2, ge=0, le=3)
     openai_timeout_s: float = 120.0
 
+    generations_per_round: int = Field(default=5, ge=1, le=1000)
+    entries_per_round: int = Field(default=1, ge=1, le=100)
+    room_generations_per_minute: int = Field(default=60, ge=1, le=100_000)
+    entry_selection: bool = True
+    generation_global_concurrency: int = Field(default=4, ge=1, le=1000)
+
     worker_in_process: bool = True
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     job_lease_s: float = Field(default=60.0, gt=1)

@@ -71,8 +71,11 @@ async def test_join_paint_submit_vote_and_close_a_round(browser, site, artifacts
     response = await request.response()
     image_id = (await response.json())["image"]["id"]
 
-    # Bob sees Alice's edit arrive and finish without reloading.
+    # Bob sees Alice's edit arrive while it is generated; once done, it is her private attempt
+    # until she enters it into the vote, and then it shows up finished on Bob's screen.
     await card(bob, image_id).wait_for()
+    await alice.wait_for_selector(f'[data-testid="my-submissions"] [data-image-id="{image_id}"][data-status="done"]', timeout=15000)
+    await alice.locator(f'[data-testid="my-submissions"] [data-image-id="{image_id}"]').get_by_test_id("enter-button").click()
     await bob.wait_for_selector(f'[data-testid="image-card"][data-image-id="{image_id}"][data-status="done"]', timeout=15000)
     assert await card(bob, image_id).get_by_test_id("offline-badge").count() == 1
     await alice.screenshot(path=artifacts / "alice-submitted.png", full_page=True)

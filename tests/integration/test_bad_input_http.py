@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from pixelpatchwork.db.models import Image, Job, User, Vote
 from tests.conftest import mask_data_url
-from tests.factories import HOST, join, move_phase, snapshot, submit, wait_until_done
+from tests.factories import HOST, enter, join, move_phase, snapshot, submit, wait_until_done
 from tests.unit.test_imaging import decompression_bomb
 
 
@@ -31,9 +31,9 @@ async def joined(app):  # type: ignore[no-untyped-def]
     return client
 
 
-def seed_mask(snap, box=(10, 10, 50, 50)) -> str:  # type: ignore[no-untyped-def]
+def edit_body(snap, prompt: str = "a kite", mask: str | None = None, box=(10, 10, 50, 50)) -> dict:  # type: ignore[no-untyped-def]
     seed = snap["round"]["seed"]
-    return mask_data_url(seed["width"], seed["height"], box)
+    return {"prompt": prompt, "mask": mask or mask_data_url(seed["width"], seed["height"], box), "seed_id": seed["id"]}
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def seed_mask(snap, box=(10, 10, 50, 50)) -> str:  # type: ignore[no-untyped-def
 async def test_bad_prompts(app, joined, prompt: str, code: str) -> None:  # type: ignore[no-untyped-def]
     before = await counts(app)
     snap = await snapshot(joined)
-    response = await joined.post("/api/rooms/main/submissions", json={"prompt": prompt, "mask": seed_mask(snap)})
+    response = await joined.post("/api/rooms/main/submissions", json=edit_body(snap, prompt))
     status, got, message = await error_of(response)
     assert (status, got) == (422, code) and message
     assert await counts(app) == before
@@ -65,7 +65,7 @@ async def test_bad_masks(app, joined) -> None:  # type: ignore[no-untyped-def]
         ("data:image/png;base64,@@@@", "base64"),
     ]
     for mask, reason in cases:
-        response = await joined.post("/api/rooms/main/submissions", json={"prompt": "a kite", "mask": mask})
+        response = await joined.post("/api/rooms/main/submissions", json=edit_body(snap, mask=mask))
         status, code, message = await error_of(response)
         assert (status, code) == (422, "invalid_mask"), message
         assert reason in message
@@ -83,12 +83,29 @@ async def test_malformed_bodies(app, joined) -> None:  # type: ignore[no-untyped
     assert await counts(app) == before
 
 
-async def test_oversized_body_is_refused(app, joined) -> None:  # type: ignore[no-untyped-def]
-    response = await joined.post(
-        "/api/rooms/main/submissions", data=b'{"prompt":"a","mask":"' + b"A" * 13_000_000 + b'"}',
-        headers={"Content-Type": "application/json"},
-    )
-    assert (await error_of(response))[:2] == (413, "too_large")
+async def test_oversized_body_is_refused(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Through a real hypercorn server: a body announced over the limit gets 413 before it is read."""
+    import asyncio
+    import json as jsonlib
+    from urllib.parse import urlparse
+
+    from pixelpatchwork.app import create_app
+    from tests.live import live_server
+
+    async with live_server(create_app(make_settings())) as base:
+        url = urlparse(base)
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write(
+            b"POST /api/rooms/main/submissions HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 13000000\r\n\r\n" + b'{"prompt":"a","mask":"AAAA'
+        )
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+        assert head.startswith(b"HTTP/1.1 413"), head
+        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+        body = jsonlib.loads(await reader.readexactly(length))
+        assert body["error"]["code"] == "too_large"
+        writer.close()
 
 
 async def test_cross_site_requests_are_refused(app, joined) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +115,7 @@ async def test_cross_site_requests_are_refused(app, joined) -> None:  # type: ig
 
 async def test_submission_without_joining(app, client) -> None:  # type: ignore[no-untyped-def]
     snap = await snapshot(client)
-    response = await client.post("/api/rooms/main/submissions", json={"prompt": "a", "mask": seed_mask(snap)})
+    response = await client.post("/api/rooms/main/submissions", json=edit_body(snap, "a"))
     assert (await error_of(response))[:2] == (401, "not_joined")
 
 
@@ -129,7 +146,7 @@ async def test_submission_outside_the_generate_phase(app, joined) -> None:  # ty
     snap = await snapshot(joined)
     await move_phase(joined, "generate", "vote")
     before = await counts(app)
-    response = await joined.post("/api/rooms/main/submissions", json={"prompt": "a", "mask": seed_mask(snap)})
+    response = await joined.post("/api/rooms/main/submissions", json=edit_body(snap, "a"))
     assert (await error_of(response))[:2] == (409, "wrong_phase")
     assert await counts(app) == before
 
@@ -139,13 +156,18 @@ async def test_vote_refusals(app) -> None:  # type: ignore[no-untyped-def]
     await join(author, "Author")
     await join(voter, "Voter")
     image = (await (await submit(author)).get_json())["image"]
+    attempt = (await (await submit(author, "a second try")).get_json())["image"]
     await wait_until_done(author, image["id"])
+    await wait_until_done(author, attempt["id"])
 
     async def vote(client, image_id, value="up"):  # type: ignore[no-untyped-def]
         return await error_of(await client.post("/api/rooms/main/votes", json={"image_id": image_id, "value": value}))
 
+    assert (await enter(author, image["id"])).status_code == 200
     assert (await vote(voter, image["id"]))[:2] == (409, "wrong_phase")
     await move_phase(author, "generate", "vote")
+    assert (await vote(voter, attempt["id"]))[:2] == (409, "not_votable")  # never entered
+
     before = await counts(app)
     assert (await vote(author, image["id"]))[:2] == (403, "own_image")
     assert (await vote(voter, 999_999))[:2] == (404, "image_not_found")

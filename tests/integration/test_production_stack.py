@@ -84,6 +84,7 @@ async def test_one_process_on_mariadb_s3_redis_and_openai(stack_env, make_settin
             image_id = response.json()["image"]["id"]
             done = await voter.wait_for("image:updated", lambda d: d["image"]["id"] == image_id and d["image"]["status"] in ("done", "failed"), timeout=20)
             assert done["image"]["status"] == "done", done["image"]["error"]
+            await author.enter(image_id)
             assert done["image"]["provider"] == "openai" and done["image"]["model"] == "gpt-image-1.5" and not done["image"]["offline"]
             previews = [e for e in voter.events["image:progress"] if e["image_id"] == image_id and e["preview_url"]]
             assert previews, "partial images stream to every screen"
@@ -188,6 +189,7 @@ async def test_two_processes_share_events_through_redis(two_servers_and_a_worker
         await bob.wait_for("image:added", lambda d: d["image"]["id"] == image_id)
         done = await projector.wait_for("image:updated", lambda d: d["image"]["id"] == image_id and d["image"]["status"] == "done", timeout=30)
         assert done["image"]["provider"] == "openai"
+        await alice.enter(image_id)
 
         async with httpx.AsyncClient() as host:
             moved = await host.post(base_b + "/api/host/rooms/main/phase", json={"from": "generate", "to": "vote"}, headers=HOST)
@@ -212,7 +214,10 @@ async def test_two_processes_share_events_through_redis(two_servers_and_a_worker
 
 
 async def test_concurrent_votes_on_mariadb_equal_a_recount(stack_env, make_settings, s3) -> None:  # type: ignore[no-untyped-def]
-    settings = make_settings(database_url=stack_env["DATABASE_URL"], s3_bucket=s3.bucket, s3_endpoint_url=s3.endpoint_url, secret_key=SECRET)
+    settings = make_settings(
+        database_url=stack_env["DATABASE_URL"], s3_bucket=s3.bucket, s3_endpoint_url=s3.endpoint_url, secret_key=SECRET,
+        entries_per_round=3,
+    )
     async with live_server(create_app(settings)) as base:
         author = Screen(base)
         voters = [Screen(base) for _ in range(12)]
@@ -225,6 +230,7 @@ async def test_concurrent_votes_on_mariadb_equal_a_recount(stack_env, make_setti
                 ids.append(response.json()["image"]["id"])
             for image_id in ids:
                 await author.wait_for("image:updated", lambda d, i=image_id: d["image"]["id"] == i and d["image"]["status"] == "done")
+                await author.enter(image_id)
             await author.http.post("/api/host/rooms/main/phase", json={"from": "generate", "to": "vote"}, headers=HOST)
             for n, voter in enumerate(voters):
                 await voter.join_as(f"Voter {n}")

@@ -13,7 +13,7 @@ from tests.live import Screen, live_server
 
 @pytest.fixture
 async def server(make_settings):  # type: ignore[no-untyped-def]
-    async with live_server(create_app(make_settings())) as base:
+    async with live_server(create_app(make_settings(entries_per_round=5))) as base:
         yield base
 
 
@@ -50,7 +50,10 @@ async def test_submission_and_votes_reach_every_screen(screens) -> None:  # type
     queued = await bob.wait_for("image:progress", lambda d: d["image_id"] == image_id and d["stage"] == "queued")
     assert queued["queue_position"] == 1
     done = await projector.wait_for("image:updated", lambda d: d["image"]["id"] == image_id and d["image"]["status"] == "done")
-    assert done["image"]["thumb_url"] and done["image"]["offline"]
+    assert done["image"]["thumb_url"] and done["image"]["offline"] and not done["image"]["entered"]
+    await alice.enter(image_id)
+    entered = await bob.wait_for("image:updated", lambda d: d["image"]["id"] == image_id and d["image"]["entered"])
+    assert entered["version"] == done["version"] + 1
     previews = [e for e in projector.events["image:progress"] if e["image_id"] == image_id and e["preview_url"]]
     assert previews, "the offline generator streams previews"
     # Versioned events arrive in order, without gaps, on every screen.
@@ -60,7 +63,7 @@ async def test_submission_and_votes_reach_every_screen(screens) -> None:  # type
     phase = await alice.http.post("/api/host/rooms/main/phase", json={"from": "generate", "to": "vote"}, headers=HOST)
     assert phase.status_code == 200
     moved = await bob.wait_for("round:updated", lambda d: d["round"]["phase"] == "vote")
-    assert moved["version"] > done["version"]
+    assert moved["version"] > entered["version"]
 
     ack = await bob.sio.call("vote:cast", {"room": "main", "image_id": image_id, "value": "up"}, timeout=10)
     assert ack == {"ok": True, "image_id": image_id, "value": "up", "tally": {"image_id": image_id, "up": 1, "down": 0, "score": 1, "seq": 1}}
@@ -88,6 +91,7 @@ async def test_tallies_are_coalesced(screens) -> None:  # type: ignore[no-untype
         ids.append(response.json()["image"]["id"])
     for image_id in ids:
         await author.wait_for("image:updated", lambda d, i=image_id: d["image"]["id"] == i and d["image"]["status"] == "done")
+        await author.enter(image_id)
     await author.http.post("/api/host/rooms/main/phase", json={"from": "generate", "to": "vote"}, headers=HOST)
     voters = [screens() for _ in range(6)]
     for n, voter in enumerate(voters):

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from tests.factories import join, move_phase, snapshot, submit, wait_until_done
+from tests.factories import enter, join, move_phase, snapshot, submit, wait_until_done
 
 
 async def test_full_round_winner_becomes_next_seed(app):  # type: ignore[no-untyped-def]
@@ -29,7 +29,12 @@ async def test_full_round_winner_becomes_next_seed(app):  # type: ignore[no-unty
     done = await wait_until_done(alice, kite["id"])
     assert done["status"] == "done" and done["offline"] is True and done["provider"] == "offline"
     assert done["url"] and done["thumb_url"] and done["mask_url"]
-    await wait_until_done(alice, balloon["id"])
+    await wait_until_done(bob, balloon["id"])
+    # Finished edits are private attempts until their authors enter them.
+    assert [i["id"] for i in (await snapshot(carol))["images"]] == []
+    assert (await enter(alice, kite["id"])).status_code == 200
+    assert (await enter(bob, balloon["id"])).status_code == 200
+    assert [i["id"] for i in (await snapshot(carol))["images"]] == [kite["id"], balloon["id"]]
 
     assert (await move_phase(alice, "generate", "vote")).status_code == 200
 

@@ -12,8 +12,8 @@ from pixelpatchwork.domain.rounds import Entry, check_transition, pick_winner
 T0 = datetime(2026, 1, 1, 12, 0, 0)
 
 
-def entry(image_id: int, up: int, down: int, minutes: int = 0, status: str = "done") -> Entry:
-    return Entry(image_id=image_id, status=status, up=up, down=down, created_at=T0 + timedelta(minutes=minutes))
+def entry(image_id: int, up: int, down: int, minutes: int = 0, status: str = "done", entered: bool = True) -> Entry:
+    return Entry(image_id=image_id, status=status, entered=entered, up=up, down=down, created_at=T0 + timedelta(minutes=minutes))
 
 
 def test_highest_net_score_wins() -> None:
@@ -42,6 +42,10 @@ def test_zero_score_can_win_when_nobody_voted() -> None:
 
 def test_unfinished_and_failed_edits_cannot_win() -> None:
     assert pick_winner([entry(1, 9, 0, status="failed"), entry(2, 9, 0, status="generating"), entry(3, 0, 0)]) == 3
+
+
+def test_attempts_that_were_not_entered_cannot_win() -> None:
+    assert pick_winner([entry(1, 9, 0, entered=False), entry(2, 1, 0)]) == 2
 
 
 def test_no_entries_no_winner() -> None:

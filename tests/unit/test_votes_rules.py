@@ -12,7 +12,7 @@ VOTER = User(id=1, room_id=10, nickname="Ada", nickname_key="ada")
 
 
 def image(**overrides: object) -> Image:
-    values: dict[str, object] = {"id": 5, "room_id": 10, "round_id": 3, "author_id": 2, "kind": "edit", "status": "done"}
+    values: dict[str, object] = {"id": 5, "room_id": 10, "round_id": 3, "author_id": 2, "kind": "edit", "status": "done", "entered": True}
     values.update(overrides)
     return Image(**values)
 
@@ -48,3 +48,7 @@ def test_seed_images_are_not_votable() -> None:
 def test_earlier_rounds_and_unfinished_images_are_refused() -> None:
     assert refused(phase="vote", image=image(round_id=2), round_id=3, voter=VOTER).code == "not_votable"
     assert refused(phase="vote", image=image(status="generating"), round_id=3, voter=VOTER).code == "not_votable"
+
+
+def test_attempts_that_were_not_entered_are_refused() -> None:
+    assert refused(phase="vote", image=image(entered=False), round_id=3, voter=VOTER).code == "not_votable"

@@ -2,7 +2,7 @@
 // (read-only). Cards are updated in place so live tallies never steal keyboard focus.
 import { el, setAttr, setText } from '../dom';
 import type { Image, VoteValue } from '../generated/protocol';
-import { type RoomState, canVote, isOwnImage, myVote } from '../state';
+import { type RoomState, canVote, isOwnImage, myVote, visibleImages } from '../state';
 import { progressValue, statusText } from './format';
 
 interface Card {
@@ -16,6 +16,8 @@ interface Card {
   badges: HTMLDivElement;
   offline: HTMLSpanElement;
   winner: HTMLSpanElement;
+  entered: HTMLSpanElement;
+  private: HTMLSpanElement;
   prompt: HTMLParagraphElement;
   author: HTMLParagraphElement;
   up: HTMLSpanElement;
@@ -53,7 +55,8 @@ export class Gallery {
     this.state = state;
     const seen = new Set<number>();
     let previous: Element | null = null;
-    for (const image of state.images) {
+    const images = visibleImages(state);
+    for (const image of images) {
       seen.add(image.id);
       let card = this.cards.get(image.id);
       if (!card) {
@@ -76,7 +79,7 @@ export class Gallery {
         this.cards.delete(id);
       }
     }
-    this.empty.hidden = state.images.length > 0;
+    this.empty.hidden = images.length > 0;
   }
 
   private createCard(imageId: number): Card {
@@ -99,6 +102,24 @@ export class Gallery {
       'span',
       { class: 'badge badge-winner', 'data-testid': 'winner-badge' },
       'Winner',
+    );
+    const entered = el(
+      'span',
+      {
+        class: 'badge badge-entered',
+        'data-testid': 'entered-badge',
+        title: 'You entered this edit into the vote',
+      },
+      'Entered',
+    );
+    const privateBadge = el(
+      'span',
+      {
+        class: 'badge badge-private',
+        'data-testid': 'private-badge',
+        title: 'A private attempt: enter it into the vote from My submissions',
+      },
+      'Only you see this',
     );
     const prompt = el('p', { class: 'card-prompt' });
     const author = el('p', { class: 'card-author muted' });
@@ -174,6 +195,8 @@ export class Gallery {
       badges,
       offline,
       winner,
+      entered,
+      private: privateBadge,
       prompt,
       author,
       up,
@@ -203,6 +226,10 @@ export class Gallery {
     // Badges leave the DOM rather than hide, so "no badge" means no element at all.
     toggleChild(card.badges, card.offline, image.offline, card.badges.firstChild);
     toggleChild(card.badges, card.winner, isWinner, null);
+    // Only worth saying when finished edits can be private attempts.
+    const attempt = state.entrySelection && image.status === 'done' && isOwnImage(state, image);
+    toggleChild(card.badges, card.entered, attempt && image.entered === true, null);
+    toggleChild(card.badges, card.private, attempt && image.entered !== true, null);
 
     card.link.hidden = !done;
     if (done) {

@@ -56,7 +56,7 @@ class RoomView {
   });
   private readonly fatal = el('p', { class: 'error-text', role: 'alert', hidden: true });
   private readonly composer: Composer;
-  private readonly mine = new MySubmissions();
+  private readonly mine: MySubmissions;
   private readonly gallery: Gallery;
   private state: RoomState | null = null;
   private roundId: number | null = null;
@@ -67,7 +67,16 @@ class RoomView {
     private readonly me: Me,
   ) {
     this.connection = new RoomConnection(slug);
-    this.composer = new Composer(slug, (image) => this.connection.noteSubmission(image));
+    this.composer = new Composer(
+      slug,
+      (image) => this.connection.noteSubmission(image),
+      // The new seed comes with a fresh snapshot; the composer already cleared the mask.
+      () => this.connection.resync(),
+    );
+    this.mine = new MySubmissions(async (image, entered) => {
+      const answer = await api.setEntry(this.slug, image.id, entered);
+      this.connection.noteEntry(answer.image);
+    });
     this.gallery = new Gallery({
       readOnly: false,
       onVote: (image, value) => void this.vote(image, value),
@@ -130,6 +139,11 @@ class RoomView {
     this.phaseBadge.dataset['phase'] = round.phase;
     setText(this.hint, PHASE_HINTS[round.phase]);
     this.composer.setRound(round, isNewRound);
+    this.composer.setLimits({
+      quota: state.quota,
+      generator: state.generator,
+      entrySelection: state.entrySelection,
+    });
     this.composer.setOpen(round.phase === 'generate', 'Submissions open in the generate phase');
     this.mine.update(state);
     this.gallery.update(state);

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -100,6 +101,13 @@ class Image(Base):
     result_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     thumb_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     mask_area: Mapped[float | None] = mapped_column(nullable=True)
+    # Soften the mask's edge by this many pixels when compositing.
+    feather_px: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # An edit is a private attempt until its author enters it into the vote.
+    entered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    quality: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Provider details as JSON: output size, seconds spent in the provider, token usage.
+    details: Mapped[str | None] = mapped_column(Text, nullable=True)
     up_count: Mapped[int] = mapped_column(Integer, default=0)
     down_count: Mapped[int] = mapped_column(Integer, default=0)
     # Grows with every vote change on this image, so clients can drop stale tallies.
@@ -157,3 +165,14 @@ class Job(Base):
 
 
 Index("ix_jobs_status_available", Job.status, Job.available_at)
+
+
+class GenerationSlot(Base):
+    """One of GENERATION_GLOBAL_CONCURRENCY slots: a job runs only while it holds a slot, so
+    every worker process together never calls the provider more than that many times at once."""
+
+    __tablename__ = "generation_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)

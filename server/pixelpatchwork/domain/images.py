@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db.models import Image, Job, Room, User
@@ -9,10 +12,11 @@ from ..imaging import Mask
 from ..protocol import LIMITS
 from ..storage import Storage
 from .clock import utcnow
-from .errors import DomainError, conflict, invalid
+from .errors import DomainError, conflict, invalid, not_found
 from .events import Outbox
+from .policy import RoomPolicy
 from .rooms import bump_version
-from .views import current_round, image_view
+from .views import current_round, image_view, quota
 
 
 def clean_prompt(raw: str) -> str:
@@ -31,13 +35,13 @@ def image_keys(room_id: int, image_id: int) -> dict[str, str]:
 
 
 async def submit_edit(
-    session: AsyncSession, storage: Storage, room: Room, author: User, prompt: str, mask: Mask,
-    provider: str, model: str | None, outbox: Outbox,
+    session: AsyncSession, storage: Storage, policy: RoomPolicy, room: Room, author: User, prompt: str,
+    mask: Mask, seed_id: int, feather_px: int, outbox: Outbox,
 ) -> tuple[dict, int]:
     """Store the mask, create the edit and its job in one transaction; returns (image view, job id).
 
-    The caller has already checked the mask against the seed's size (it needs the seed's size
-    before decoding); this checks the phase again inside the transaction.
+    The room row's lock (taken by bump_version first) serialises submissions in a room, so
+    the quota and rate checks below cannot be raced past.
     """
     if author.room_id != room.id:
         raise DomainError(401, "not_joined", "join this room before submitting")
@@ -45,14 +49,33 @@ async def submit_edit(
     round_, seed = await current_round(session, room)
     if round_.phase != "generate":
         raise conflict("wrong_phase", f"edits are accepted only in the generate phase; the round is in the {round_.phase} phase")
-    if mask.image.size != (seed.width, seed.height):
+    if seed_id != seed.id or mask.image.size != (seed.width, seed.height):
         raise conflict("seed_changed", "the seed changed while you were painting; paint again on the new seed")
+    if policy.needs_context and mask.area >= 1.0:
+        raise invalid("invalid_mask", "the whole image is painted; leave part of it unpainted so the model has context")
+    used = await quota(session, policy, round_.id, author)
+    if used["generations_used"] >= policy.generations_per_round:
+        raise DomainError(
+            429, "quota_exceeded",
+            f"you have used all {policy.generations_per_round} generations of this round; enter your best one into the vote",
+        )
     now = utcnow()
+    recent = await session.scalar(
+        select(func.count()).select_from(Image).where(
+            Image.room_id == room.id, Image.kind == "edit", Image.status != "failed",
+            Image.created_at > now - timedelta(minutes=1),
+        )
+    )
+    if int(recent or 0) >= policy.room_generations_per_minute:
+        raise DomainError(
+            429, "room_busy",
+            f"the room has reached its limit of {policy.room_generations_per_minute} generations a minute; try again in a moment",
+        )
     image = Image(
         room_id=room.id, round_id=round_.id, parent_id=seed.id, author_id=author.id, kind="edit",
-        prompt=prompt, status="queued", provider=provider, model=model,
-        width=seed.width, height=seed.height, mask_area=mask.area, created_at=now,
-        up_count=0, down_count=0, tally_seq=0,
+        prompt=prompt, status="queued", provider=policy.provider, model=policy.model,
+        width=seed.width, height=seed.height, mask_area=mask.area, feather_px=feather_px, entered=False,
+        created_at=now, up_count=0, down_count=0, tally_seq=0,
     )
     session.add(image)
     await session.flush()
@@ -66,3 +89,37 @@ async def submit_edit(
     await session.commit()
     outbox.add(room.slug, "image:added", {"version": version, "image": view})
     return view, job.id
+
+
+async def set_entry(
+    session: AsyncSession, storage: Storage, policy: RoomPolicy, room: Room, author: User, image_id: int,
+    entered: bool, outbox: Outbox,
+) -> dict:
+    """Enter a finished attempt into the vote, or withdraw it (generate phase only)."""
+    if author.room_id != room.id:
+        raise DomainError(401, "not_joined", "join this room first")
+    version = await bump_version(session, room.id)
+    image = await session.scalar(select(Image).where(Image.id == image_id).with_for_update())
+    if image is None or image.room_id != room.id or image.kind != "edit":
+        raise not_found("image_not_found", "there is no such image in this room")
+    if image.author_id != author.id:
+        raise DomainError(403, "not_author", "only the author of an edit can enter or withdraw it")
+    round_, _seed = await current_round(session, room)
+    if image.round_id != round_.id or round_.phase != "generate":
+        raise conflict("wrong_phase", "edits are entered or withdrawn during the generate phase of their round")
+    if image.status != "done":
+        raise conflict("not_finished", "this edit is not finished yet; enter it once it is done")
+    if image.entered != entered:
+        if entered:
+            used = await quota(session, policy, round_.id, author)
+            if used["entries_used"] >= policy.entries_per_round:
+                raise conflict(
+                    "entry_limit",
+                    f"you can enter {policy.entries_per_round} edit(s) per round; withdraw another entry first",
+                )
+        await session.execute(update(Image).where(Image.id == image.id).values(entered=entered))
+        await session.refresh(image)
+    view = await image_view(storage, image, author)
+    await session.commit()
+    outbox.add(room.slug, "image:updated", {"version": version, "image": view})
+    return view

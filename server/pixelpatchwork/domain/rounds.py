@@ -40,6 +40,7 @@ class Entry:
 
     image_id: int
     status: str
+    entered: bool
     up: int
     down: int
     created_at: datetime
@@ -50,9 +51,9 @@ class Entry:
 
 
 def pick_winner(entries: list[Entry]) -> int | None:
-    """The winner rule (docs/api.md): highest net score among finished edits, ties to more up
+    """The winner rule (docs/api.md): highest net score among entered finished edits, ties to more up
     votes, then the earlier submission, then the lower id; a negative score never wins."""
-    eligible = [entry for entry in entries if entry.status == "done" and entry.score >= 0]
+    eligible = [entry for entry in entries if entry.status == "done" and entry.entered and entry.score >= 0]
     if not eligible:
         return None
     best = min(eligible, key=lambda e: (-e.score, -e.up, e.created_at, e.image_id))
@@ -61,7 +62,7 @@ def pick_winner(entries: list[Entry]) -> int | None:
 
 async def _entries(session: AsyncSession, round_id: int) -> list[Entry]:
     rows = await session.execute(
-        select(Image.id, Image.status, Image.up_count, Image.down_count, Image.created_at).where(
+        select(Image.id, Image.status, Image.entered, Image.up_count, Image.down_count, Image.created_at).where(
             Image.round_id == round_id, Image.kind == "edit"
         )
     )

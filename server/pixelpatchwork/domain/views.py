@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db.models import Image, Room, Round, User, Vote
 from ..storage import Storage
 from .clock import to_ms, utcnow
+from .policy import RoomPolicy
 
 
 def tally_view(image: Image) -> dict[str, int]:
@@ -56,6 +57,10 @@ async def image_view(storage: Storage, image: Image, author: User | None) -> dic
         "height": image.height,
         "tally": tally_view(image),
         "created_at": to_ms(image.created_at),
+        "entered": image.entered,
+        "feather_px": image.feather_px,
+        "quality": image.quality,
+        "generation_ms": image.generation_ms,
     }
 
 
@@ -92,19 +97,53 @@ async def current_round(session: AsyncSession, room: Room) -> tuple[Round, Image
     return row[0], row[1]
 
 
-async def snapshot(session: AsyncSession, storage: Storage, room: Room, user: User | None) -> dict[str, Any]:
+def visible_to(image: Image, viewer: User | None) -> bool:
+    """Whether a viewer's gallery shows this edit: their own always; others' while they are
+    being generated, and once finished only when entered (attempts stay private)."""
+    if viewer is not None and image.author_id == viewer.id:
+        return True
+    if image.status == "failed":
+        return False
+    return image.status != "done" or image.entered
+
+
+async def quota(session: AsyncSession, policy: RoomPolicy, round_id: int, user: User) -> dict[str, int]:
+    """The participant's generations and entries in a round against the limits.
+
+    Failed generations do not count: safety rejections and system failures are refunded.
+    """
+    rows = await session.execute(
+        select(Image.entered, func.count())
+        .where(Image.round_id == round_id, Image.author_id == user.id, Image.status != "failed")
+        .group_by(Image.entered)
+    )
+    counts = {bool(entered): int(count) for entered, count in rows}
+    return {
+        "generations_per_round": policy.generations_per_round,
+        "generations_used": sum(counts.values()),
+        "entries_per_round": policy.entries_per_round,
+        "entries_used": counts.get(True, 0),
+        "room_generations_per_minute": policy.room_generations_per_minute,
+    }
+
+
+async def snapshot(
+    session: AsyncSession, storage: Storage, policy: RoomPolicy, room: Room, user: User | None
+) -> dict[str, Any]:
     """Everything a screen needs to draw the room now, with the version it reflects."""
     await session.refresh(room, ["version"])
     version = room.version
     round_, seed = await current_round(session, room)
-    rows = (
-        await session.execute(
+    rows = [
+        (image, author)
+        for image, author in await session.execute(
             select(Image, User)
             .outerjoin(User, Image.author_id == User.id)
             .where(Image.round_id == round_.id, Image.kind == "edit")
             .order_by(Image.id)
         )
-    ).all()
+        if visible_to(image, user)
+    ]
     my_votes: dict[str, str] = {}
     if user is not None and rows:
         votes = await session.scalars(
@@ -119,4 +158,7 @@ async def snapshot(session: AsyncSession, storage: Storage, room: Room, user: Us
         "images": [await image_view(storage, image, author) for image, author in rows],
         "my_votes": my_votes,
         "me": {"id": user.id, "nickname": user.nickname, "room": room.slug} if user else None,
+        "quota": await quota(session, policy, round_.id, user) if user else None,
+        "entry_selection": policy.entry_selection,
+        "generator": policy.generator_view(),
     }

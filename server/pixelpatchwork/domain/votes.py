@@ -35,6 +35,8 @@ def check_vote_allowed(*, phase: str, image: Image, round_id: int, voter: User) 
         raise conflict("wrong_phase", f"votes are accepted only in the vote phase; the round is in the {phase} phase")
     if image.status != "done":
         raise conflict("not_votable", "this image is not finished; vote once it has been generated")
+    if not image.entered:
+        raise conflict("not_votable", "this edit was not entered into the vote by its author")
     if image.author_id == voter.id:
         raise DomainError(403, "own_image", "you cannot vote on your own image")
 

@@ -45,6 +45,9 @@ class GenerationError(Exception):
 class Provider(ABC):
     name: str
     model: str | None
+    quality: str | None = None
+    # Whether the model needs some of the seed left unpainted to work from.
+    needs_context: bool = True
 
     async def start(self) -> None:
         """Open clients (once per process)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 import logging
 import os
 import socket
@@ -24,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import imaging
-from ..db.models import Image, Job, Room
+from ..db.models import GenerationSlot, Image, Job, Room
 from ..domain.clock import utcnow
 from ..domain.events import Outbox
 from ..domain.images import image_keys
@@ -32,7 +33,7 @@ from ..domain.rooms import bump_version
 from ..domain.views import load_image_view
 from ..settings import Settings
 from ..storage import Storage, StorageError
-from .base import EditRequest, GenerationError, Provider
+from .base import EditRequest, EditResult, GenerationError, Provider
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,19 @@ class Worker:
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._mysql = not settings.is_sqlite
+
+    async def ensure_slots(self) -> None:
+        """Create the global generation slots 1..GENERATION_GLOBAL_CONCURRENCY that are missing."""
+        wanted = self.settings.generation_global_concurrency
+        async with self.sessionmaker() as session:
+            have = set(await session.scalars(select(GenerationSlot.id)))
+            for slot_id in range(1, wanted + 1):
+                if slot_id not in have:
+                    session.add(GenerationSlot(id=slot_id))
+            try:
+                await session.commit()
+            except SQLAlchemyError:
+                await session.rollback()  # another process created them at the same moment
 
     def start(self) -> None:
         for slot in range(self.settings.worker_concurrency):
@@ -112,13 +126,28 @@ class Worker:
         )
 
     async def claim(self) -> int | None:
-        """Take the oldest available job (or one whose worker's lease ran out); its id or None."""
+        """Take the oldest available job (or one whose worker's lease ran out) together with a
+        free global slot; the job's id, or None when there is no job or no free slot."""
         now = utcnow()
+        lease_until = now + timedelta(seconds=self.settings.job_lease_s)
         async with self.sessionmaker() as session:
-            query = select(Job.id).where(self._claimable(now)).order_by(Job.id).limit(1)
+            slot_query = (
+                select(GenerationSlot.id)
+                .where(
+                    GenerationSlot.id <= self.settings.generation_global_concurrency,
+                    or_(GenerationSlot.job_id.is_(None), GenerationSlot.lease_until < now),
+                )
+                .order_by(GenerationSlot.id)
+                .limit(1)
+            )
+            job_query = select(Job.id).where(self._claimable(now)).order_by(Job.id).limit(1)
             if self._mysql:
-                query = query.with_for_update(skip_locked=True)
-            job_id = await session.scalar(query)
+                slot_query = slot_query.with_for_update(skip_locked=True)
+                job_query = job_query.with_for_update(skip_locked=True)
+            slot_id = await session.scalar(slot_query)
+            if slot_id is None:
+                return None
+            job_id = await session.scalar(job_query)
             if job_id is None:
                 return None
             result = await session.execute(
@@ -126,11 +155,23 @@ class Worker:
                 .where(Job.id == job_id, self._claimable(now))
                 .values(
                     status="running", worker_id=self.worker_id, attempts=Job.attempts + 1,
-                    lease_until=now + timedelta(seconds=self.settings.job_lease_s), updated_at=now,
+                    lease_until=lease_until, updated_at=now,
                 )
             )
+            if result.rowcount != 1:
+                await session.rollback()
+                return None
+            await session.execute(
+                update(GenerationSlot).where(GenerationSlot.id == slot_id).values(job_id=job_id, lease_until=lease_until)
+            )
             await session.commit()
-            return job_id if result.rowcount == 1 else None
+            return job_id
+
+    @staticmethod
+    async def _release_slot(session: AsyncSession, job_id: int) -> None:
+        await session.execute(
+            update(GenerationSlot).where(GenerationSlot.job_id == job_id).values(job_id=None, lease_until=None)
+        )
 
     async def _renew_lease(self, job_id: int) -> None:
         while True:
@@ -138,11 +179,16 @@ class Worker:
             try:
                 async with self.sessionmaker() as session:
                     now = utcnow()
-                    await session.execute(
+                    until = now + timedelta(seconds=self.settings.job_lease_s)
+                    renewed = await session.execute(
                         update(Job)
                         .where(Job.id == job_id, Job.worker_id == self.worker_id, Job.status == "running")
-                        .values(lease_until=now + timedelta(seconds=self.settings.job_lease_s), updated_at=now)
+                        .values(lease_until=until, updated_at=now)
                     )
+                    if renewed.rowcount == 1:
+                        await session.execute(
+                            update(GenerationSlot).where(GenerationSlot.job_id == job_id).values(lease_until=until)
+                        )
                     await session.commit()
             except SQLAlchemyError:
                 log.warning("renewing the lease of job %s failed", job_id, exc_info=True)
@@ -169,6 +215,7 @@ class Worker:
             await session.commit()
             await self.publish(outbox)
             seed_key, mask_key, prompt, author_id = seed.result_key, image.mask_key, image.prompt, image.author_id
+            feather_px = image.feather_px
 
         renewer = asyncio.create_task(self._renew_lease(job_id))
         started = time.perf_counter()
@@ -184,7 +231,7 @@ class Worker:
             )
             await reporter.send(1.0, None, stage="storing")
             keys = image_keys(room.id, image.id)
-            final = await asyncio.to_thread(imaging.composite, seed_image, result.image, mask_image)
+            final = await asyncio.to_thread(imaging.composite, seed_image, result.image, mask_image, feather_px)
             png = await asyncio.to_thread(imaging.encode_png, final)
             thumb = await asyncio.to_thread(imaging.thumbnail, final)
             await self.storage.put(keys["result"], png, "image/png")
@@ -200,9 +247,9 @@ class Worker:
             return
         finally:
             renewer.cancel()
-        await self._complete(job_id, keys, result.model, int((time.perf_counter() - started) * 1000))
+        await self._complete(job_id, keys, result, int((time.perf_counter() - started) * 1000))
 
-    async def _complete(self, job_id: int, keys: dict[str, str], model: str | None, elapsed_ms: int) -> None:
+    async def _complete(self, job_id: int, keys: dict[str, str], result: EditResult, elapsed_ms: int) -> None:
         async with self.sessionmaker() as session:
             now = utcnow()
             room_id = await session.scalar(select(Job.room_id).where(Job.id == job_id))
@@ -225,10 +272,15 @@ class Worker:
             image.status = "done"
             image.result_key = keys["result"]
             image.thumb_key = keys["thumb"]
-            image.model = model
+            image.model = result.model
+            image.quality = self.provider.quality
+            image.details = json.dumps(result.details, default=str)
             image.error = None
             image.finished_at = now
             image.generation_ms = elapsed_ms
+            # Without entry selection every finished edit goes straight into the vote.
+            image.entered = not self.settings.entry_selection
+            await self._release_slot(session, job_id)
             outbox = await self._image_updated(session, room, image.id, version)
             await session.commit()
         await self.publish(outbox)
@@ -249,6 +301,7 @@ class Worker:
                 job.error = message
                 job.lease_until = None
                 job.updated_at = now
+                await self._release_slot(session, job_id)
                 await session.commit()
                 log.info("job %s will be retried: %s", job_id, message)
                 return
@@ -264,6 +317,7 @@ class Worker:
         image.status = "failed"
         image.error = message
         image.finished_at = now
+        await self._release_slot(session, job.id)
         outbox = await self._image_updated(session, room, image.id, version)
         await session.commit()
         await self.publish(outbox)

@@ -21,6 +21,7 @@ STEPS = 4
 class OfflineProvider(Provider):
     name = "offline"
     model = "offline-pattern-v1"
+    needs_context = False
 
     def __init__(self, step_delay_s: float = 0.05) -> None:
         self.step_delay_s = step_delay_s

@@ -28,6 +28,7 @@ class OpenAIProvider(Provider):
         assert settings.openai_api_key is not None, "OPENAI_API_KEY is required for the openai generator"
         self.settings = settings
         self.model = settings.openai_model
+        self.quality = settings.openai_quality
         self._client: openai.AsyncOpenAI | None = None
 
     async def start(self) -> None:

@@ -95,7 +95,7 @@ class RoomNamespace(socketio.AsyncNamespace):
             user = await get_user(db, state.get("user_id"))
             if user is not None and user.room_id != room.id:
                 user = None
-            return {"ok": True, "snapshot": await snapshot(db, svc.storage, room, user)}
+            return {"ok": True, "snapshot": await snapshot(db, svc.storage, svc.policy, room, user)}
 
     async def join(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         slug = data["room"]

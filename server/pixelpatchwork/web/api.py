@@ -10,7 +10,7 @@ from .. import imaging
 from ..domain import rooms, rounds, users, votes
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
-from ..domain.images import clean_prompt, submit_edit
+from ..domain.images import clean_prompt, set_entry, submit_edit
 from ..domain.views import current_round, snapshot
 from ..generation.jobs import queue_position
 from ..protocol import LIMITS, validate
@@ -72,7 +72,7 @@ async def room_snapshot(slug: str):  # type: ignore[no-untyped-def]
         user = await current_user(db)
         if user is not None and user.room_id != room.id:
             user = None
-        return jsonify(await snapshot(db, svc.storage, room, user))
+        return jsonify(await snapshot(db, svc.storage, svc.policy, room, user))
 
 
 @bp.post("/rooms/<slug>/submissions")
@@ -93,7 +93,7 @@ async def submit(slug: str):  # type: ignore[no-untyped-def]
         except imaging.ImageRejected as exc:
             raise DomainError(422, exc.code, exc.message) from exc
         image, job_id = await submit_edit(
-            db, svc.storage, room, author, prompt, mask, svc.provider.name, svc.provider.model, outbox
+            db, svc.storage, svc.policy, room, author, prompt, mask, body["seed_id"], body.get("feather_px", 0), outbox
         )
         position = await queue_position(db, job_id)
     outbox.add(room.slug, "image:progress", {
@@ -103,6 +103,19 @@ async def submit(slug: str):  # type: ignore[no-untyped-def]
     await svc.publish(outbox)
     svc.wake_worker()
     return jsonify({"image": image, "job_id": job_id, "queue_position": position}), 202
+
+
+@bp.post("/rooms/<slug>/images/<int:image_id>/entry")
+async def entry(slug: str, image_id: int):  # type: ignore[no-untyped-def]
+    body = await json_body("EntryRequest")
+    svc = services()
+    outbox = Outbox()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        author = await require_participant(db, room)
+        image = await set_entry(db, svc.storage, svc.policy, room, author, image_id, body["entered"], outbox)
+    await svc.publish(outbox)
+    return jsonify({"image": image})
 
 
 @bp.post("/rooms/<slug>/votes")

@@ -1,0 +1,54 @@
+// Read-only questions views ask about the room state. Kept apart from the reducer so
+// state.ts stays about applying events; state.ts re-exports them.
+import { isEntered, isVisible } from './entries';
+import type { Image, ImageStatus, VoteValue } from './generated/protocol';
+import type { RoomState } from './state';
+
+export function myVote(state: RoomState, imageId: number): VoteValue {
+  return state.myVotes[imageId] ?? 'none';
+}
+
+export function isOwnImage(state: RoomState, image: Image): boolean {
+  return state.me !== null && image.author !== null && image.author.id === state.me.id;
+}
+
+export function canVote(state: RoomState, image: Image): boolean {
+  return (
+    state.me !== null &&
+    state.round.phase === 'vote' &&
+    image.status === 'done' &&
+    isEntered(image, state.entrySelection) &&
+    !isOwnImage(state, image)
+  );
+}
+
+/** What a gallery shows to this viewer (see entries.ts for the rule). */
+export function visibleImages(state: RoomState): Image[] {
+  return state.images.filter((i) => isVisible(i, isOwnImage(state, i), state.entrySelection));
+}
+
+/** An own edit the author can enter into the vote or withdraw (now or in this phase). */
+export function canChangeEntry(state: RoomState, image: Image): boolean {
+  return (
+    state.entrySelection &&
+    state.round.phase === 'generate' &&
+    image.status === 'done' &&
+    isOwnImage(state, image)
+  );
+}
+
+export function statusCounts(state: RoomState): Record<ImageStatus, number> {
+  const counts: Record<ImageStatus, number> = {
+    queued: 0,
+    generating: 0,
+    storing: 0,
+    done: 0,
+    failed: 0,
+  };
+  for (const image of state.images) counts[image.status] += 1;
+  return counts;
+}
+
+export function totalVotes(state: RoomState): number {
+  return state.images.reduce((sum, i) => sum + i.tally.up + i.tally.down, 0);
+}
