@@ -14,7 +14,7 @@ from pixelpatchwork.app import create_app
 from pixelpatchwork.db.migrate import upgrade
 from pixelpatchwork.settings import Settings
 
-pytest_plugins = ["tests.services", "tests.fakes.openai_server"]
+pytest_plugins = ["tests.services", "tests.fakes.openai_server", "tests.stack"]
 
 FACILITATOR_TOKEN = "test-facilitator-token"
 

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     job_lease_s: float = Field(default=60.0, gt=1)
     job_max_attempts: int = Field(default=3, ge=1)
     job_poll_s: float = Field(default=0.5, gt=0)
+    job_retry_base_s: float = Field(default=2.0, gt=0)
 
     facilitator_token: SecretStr | None = None
     default_room: str = "main"

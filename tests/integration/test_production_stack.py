@@ -8,9 +8,7 @@ import io
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,45 +16,14 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from pixelpatchwork.app import create_app
-from pixelpatchwork.db.migrate import upgrade
 from pixelpatchwork.db.models import Image as ImageRow
 from pixelpatchwork.db.models import Vote
-from tests.conftest import FACILITATOR_TOKEN
 from tests.factories import HOST
 from tests.live import Screen, live_server
+from tests.stack import SECRET, spawn
 from tests.services import free_port, wait_for_port
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.redis]
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "integration-secret-key-that-is-long-enough-0123456789"
-
-
-@pytest.fixture
-def stack_env(mariadb_url, redis_url, unique_channel, s3, fake_openai, tmp_path, monkeypatch) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Environment for processes of one production-like install."""
-    upgrade(mariadb_url)
-    env = {
-        "DATABASE_URL": mariadb_url,
-        "REDIS_URL": redis_url,
-        "REDIS_CHANNEL": unique_channel,
-        "S3_BUCKET": s3.bucket,
-        "S3_ENDPOINT_URL": s3.endpoint_url,
-        "S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.access_key,
-        "AWS_SECRET_ACCESS_KEY": s3.secret_key,
-        "OPENAI_API_KEY": "sk-test-key",
-        "OPENAI_BASE_URL": fake_openai.base_url,
-        "FACILITATOR_TOKEN": FACILITATOR_TOKEN,
-        "SECRET_KEY": SECRET,
-        "VAR_DIR": str(tmp_path / "var"),
-        "TALLY_WINDOW_MS": "100",
-        "JOB_POLL_S": "0.1",
-    }
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, env[name])
-    return env
-
-
 async def test_one_process_on_mariadb_s3_redis_and_openai(stack_env, make_settings, fake_openai, s3) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(
         database_url=stack_env["DATABASE_URL"], redis_url=stack_env["REDIS_URL"], redis_channel=stack_env["REDIS_CHANNEL"],
@@ -133,23 +100,16 @@ async def test_safety_rejection_and_retries_reach_the_author(stack_env, make_set
             await author.close()
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    full_env = {**os.environ, **env}
-    return subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
 @pytest.fixture
 def two_servers_and_a_worker(stack_env, tmp_path) -> Iterator[tuple[str, str, subprocess.Popen]]:  # type: ignore[no-untyped-def]
     """Two hypercorn processes (no in-process worker) and one `pixelpatchwork worker`."""
     env = {**stack_env, "WORKER_IN_PROCESS": "false"}
     ports = [free_port(), free_port()]
     processes = [
-        _spawn(["-m", "hypercorn", "pixelpatchwork.asgi:app", "--bind", f"127.0.0.1:{port}"], env, tmp_path / f"web-{port}.log")
+        spawn(["-m", "hypercorn", "pixelpatchwork.asgi:app", "--bind", f"127.0.0.1:{port}"], env, tmp_path / f"web-{port}.log")
         for port in ports
     ]
-    worker = _spawn(["-m", "pixelpatchwork.cli", "worker"], env, tmp_path / "worker.log")
+    worker = spawn(["-m", "pixelpatchwork.cli", "worker"], env, tmp_path / "worker.log")
     processes.append(worker)
     try:
         for port in ports:

@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.2
 
 
-def backoff_s(attempt: int) -> float:
-    """Seconds to wait before attempt `attempt + 1`: 2, 4, 8, ... capped at 60."""
-    return min(60.0, 2.0 ** attempt)
+def backoff_s(attempt: int, base_s: float = 2.0) -> float:
+    """Seconds to wait before attempt `attempt + 1`: base, 2 x base, 4 x base, ... capped at 60."""
+    return min(60.0, base_s * 2.0 ** (attempt - 1))
 
 
 def participant_hash(secret: str, user_id: int | None) -> str:
@@ -297,7 +297,7 @@ class Worker:
             if retryable and job.attempts < self.settings.job_max_attempts:
                 now = utcnow()
                 job.status = "queued"
-                job.available_at = now + timedelta(seconds=backoff_s(job.attempts))
+                job.available_at = now + timedelta(seconds=backoff_s(job.attempts, self.settings.job_retry_base_s))
                 job.error = message
                 job.lease_until = None
                 job.updated_at = now
