@@ -15,6 +15,7 @@ from .domain.clock import utcnow
 from .domain.errors import DomainError
 from .domain.events import Outbox
 from .domain.rooms import ensure_room
+from .generation import Provider
 from .realtime.namespace import RoomNamespace
 from .services import Services
 from .settings import Settings
@@ -27,10 +28,15 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "ppw_session"
 
 
-def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
-    """Build the whole server from settings; nothing is connected until the app starts serving."""
+def create_app(settings: Settings | None = None, provider: Provider | None = None) -> socketio.ASGIApp:
+    """Build the whole server from settings; nothing is connected until the app starts serving.
+
+    Arguments:
+        settings: the configuration (read from the environment when omitted).
+        provider: a generator to use instead of the configured one (benchmarks, experiments).
+    """
     settings = settings or Settings()
-    services = Services.build(settings)
+    services = Services.build(settings, provider)
 
     app = Quart(__name__, static_folder=str(CLIENT_DIST), static_url_path="/static")
     app.config.update(

@@ -33,9 +33,10 @@ class Services:
     background: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
-    def build(cls, settings: Settings) -> "Services":
+    def build(cls, settings: Settings, provider: Provider | None = None) -> "Services":
+        """Everything from settings; `provider` replaces the configured generator (benchmarks)."""
         engine = make_engine(settings)
-        provider = make_provider(settings)
+        provider = provider or make_provider(settings)
         policy = RoomPolicy(
             generations_per_round=settings.generations_per_round,
             entries_per_round=settings.entries_per_round,

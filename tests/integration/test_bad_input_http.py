@@ -12,11 +12,14 @@ from tests.unit.test_imaging import decompression_bomb
 
 
 async def counts(app) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Rows of every table a request could write, and stored mask files."""
     async with app.services.sessionmaker() as db:
-        return {
+        found = {
             model.__name__: int(await db.scalar(select(func.count()).select_from(model)))
             for model in (Image, Job, User, Vote)
         }
+    found["mask files"] = len(list(app.services.settings.media_dir.glob("rooms/*/masks/*")))
+    return found
 
 
 async def error_of(response) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]

@@ -224,7 +224,9 @@ async def test_worker_killed_mid_job_the_job_finishes_elsewhere_with_one_result(
         client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name=s3.region,
                               aws_access_key_id=s3.access_key, aws_secret_access_key=s3.secret_key)
         keys = [o["Key"] for o in client.list_objects_v2(Bucket=s3.bucket, Prefix=f"rooms/1/images/{image_id}/").get("Contents", [])]
-        assert sorted(k.rsplit("/", 1)[1] for k in keys) == ["mask.png", "result.png", "thumb.webp"]
+        assert sorted(k.rsplit("/", 1)[1] for k in keys) == ["result.png", "thumb.webp"]
+        masks = client.list_objects_v2(Bucket=s3.bucket, Prefix="rooms/1/masks/").get("Contents", [])
+        assert len(masks) == 1
         await screen.close()
     finally:
         await engine.dispose()

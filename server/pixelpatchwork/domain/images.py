@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -29,9 +31,9 @@ def clean_prompt(raw: str) -> str:
 
 
 def image_keys(room_id: int, image_id: int) -> dict[str, str]:
-    """Where an image's files live in storage."""
+    """Where an image's generated files live in storage (the mask is stored with the submission)."""
     base = f"rooms/{room_id}/images/{image_id}"
-    return {"mask": f"{base}/mask.png", "result": f"{base}/result.png", "thumb": f"{base}/thumb.webp"}
+    return {"result": f"{base}/result.png", "thumb": f"{base}/thumb.webp"}
 
 
 async def submit_edit(
@@ -45,6 +47,22 @@ async def submit_edit(
     """
     if author.room_id != room.id:
         raise DomainError(401, "not_joined", "join this room before submitting")
+    # The mask is stored before the transaction so the room's lock is held only for database
+    # work; a refused submission removes it again.
+    mask_key = f"rooms/{room.id}/masks/{uuid.uuid4().hex}.png"
+    await storage.put(mask_key, await asyncio.to_thread(mask.png), "image/png")
+    try:
+        return await _insert_edit(session, storage, policy, room, author, prompt, mask, mask_key, seed_id, feather_px, outbox)
+    except BaseException:
+        await session.rollback()
+        await storage.delete(mask_key)
+        raise
+
+
+async def _insert_edit(
+    session: AsyncSession, storage: Storage, policy: RoomPolicy, room: Room, author: User, prompt: str,
+    mask: Mask, mask_key: str, seed_id: int, feather_px: int, outbox: Outbox,
+) -> tuple[dict, int]:
     version = await bump_version(session, room.id)
     round_, seed = await current_round(session, room)
     if round_.phase != "generate":
@@ -75,13 +93,10 @@ async def submit_edit(
         room_id=room.id, round_id=round_.id, parent_id=seed.id, author_id=author.id, kind="edit",
         prompt=prompt, status="queued", provider=policy.provider, model=policy.model,
         width=seed.width, height=seed.height, mask_area=mask.area, feather_px=feather_px, entered=False,
-        created_at=now, up_count=0, down_count=0, tally_seq=0,
+        mask_key=mask_key, created_at=now, up_count=0, down_count=0, tally_seq=0,
     )
     session.add(image)
     await session.flush()
-    keys = image_keys(room.id, image.id)
-    image.mask_key = keys["mask"]
-    await storage.put(keys["mask"], mask.png(), "image/png")
     job = Job(image_id=image.id, room_id=room.id, status="queued", attempts=0, available_at=now, created_at=now, updated_at=now)
     session.add(job)
     await session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PIL import Image as PILImage
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,9 +33,11 @@ async def bump_version(session: AsyncSession, room_id: int) -> int:
 
 
 async def ensure_room(
-    sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, slug: str, name: str
+    sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, slug: str, name: str,
+    seed_picture: PILImage.Image | None = None,
 ) -> None:
-    """Create room `slug` with a drawn first seed and round 1 (phase generate) unless it exists.
+    """Create room `slug` with a first seed (drawn, unless given) and round 1 (phase generate)
+    unless it exists.
 
     Safe to call from several processes at once: the unique slug lets exactly one win.
     """
@@ -49,7 +52,7 @@ async def ensure_room(
         except IntegrityError:
             await session.rollback()
             return
-        picture = imaging.default_seed()
+        picture = seed_picture or imaging.default_seed()
         seed = Image(
             room_id=room.id, kind="seed", prompt="", status="done", provider="builtin", model=None,
             width=picture.width, height=picture.height, created_at=now, finished_at=now,

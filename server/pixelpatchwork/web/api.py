@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from quart import Blueprint, jsonify, request, session
@@ -89,7 +90,10 @@ async def submit(slug: str):  # type: ignore[no-untyped-def]
             raise DomainError(409, "wrong_phase", f"edits are accepted only in the generate phase; the round is in the {round_.phase} phase")
         try:
             data = imaging.decode_data_url(body["mask"], max_bytes=LIMITS["mask_max_bytes"])
-            mask = imaging.read_mask(data, width=seed.width, height=seed.height, max_pixels=svc.settings.max_image_pixels)
+            # Decoding runs in a thread: the event loop keeps serving the room meanwhile.
+            mask = await asyncio.to_thread(
+                imaging.read_mask, data, width=seed.width, height=seed.height, max_pixels=svc.settings.max_image_pixels
+            )
         except imaging.ImageRejected as exc:
             raise DomainError(422, exc.code, exc.message) from exc
         image, job_id = await submit_edit(

@@ -1,0 +1,1 @@
+"""Benchmarks: programs that print figures and write them to docs/benchmarks.md (`make bench`)."""
