@@ -17,6 +17,7 @@ from .domain.events import Outbox
 from .domain.rooms import ensure_room
 from .generation import Provider
 from .realtime.namespace import RoomNamespace
+from .realtime.redis_manager import MonitoredRedisManager
 from .services import Services
 from .settings import Settings
 from .web import api, host, pages
@@ -57,8 +58,8 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
 
     manager = None
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
-        app.extensions["pixelpatchwork.redis_check"] = _redis_check(settings.redis_url)
+        manager = MonitoredRedisManager(settings.redis_url, channel=settings.redis_channel, heartbeat_s=settings.redis_heartbeat_s)
+        app.extensions["pixelpatchwork.redis_check"] = _redis_check(settings.redis_url, manager)
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=manager,
@@ -76,8 +77,13 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     @app.before_serving
     async def _start() -> None:
         await services.start(emit, run_worker=settings.worker_in_process)
-        await ensure_room(services.sessionmaker, services.storage, settings.default_room, settings.default_room_name)
+        await ensure_room(
+            services.sessionmaker, services.storage, settings.default_room, settings.default_room_name,
+            mode=settings.default_room_mode, policy=services.policy,
+        )
         services.background.append(asyncio.create_task(_deadline_clock(services), name="deadline-clock"))
+        if manager is not None:
+            manager.start_watchdog()
         log.info(
             "PixelPatchwork serving: database %s, storage %s, generator %s, fan-out %s",
             services.engine.dialect.name, services.storage.backend, services.provider.name,
@@ -88,6 +94,8 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     async def _stop() -> None:
         # Close the remaining connections (their clients reconnect to another process) and
         # stop Socket.IO's background tasks before the services they use go away.
+        if manager is not None:
+            await manager.stop_watchdog()
         if sio.eio.sockets:
             await sio.eio.disconnect()
         await sio.shutdown()
@@ -100,17 +108,21 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     return asgi
 
 
-def _redis_check(url: str):  # type: ignore[no-untyped-def]
+def _redis_check(url: str, manager: MonitoredRedisManager):  # type: ignore[no-untyped-def]
+    """Redis answers, and this process's subscription still hears the room channel."""
     import redis.asyncio as aioredis
 
     client = aioredis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
 
     async def check() -> dict[str, Any]:
+        silent = manager.silent_for_s
+        subscription = {"subscription": "deaf" if manager.deaf() else "live",
+                        "silent_for_s": None if silent is None else round(silent, 1), "restarts": manager.restarts}
         try:
             await client.ping()
-            return {"ok": True}
         except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-            return {"ok": False, "error": exc.__class__.__name__}
+            return {"ok": False, "error": exc.__class__.__name__, **subscription}
+        return {"ok": not manager.deaf(), **subscription}
 
     return check
 
@@ -118,8 +130,12 @@ def _redis_check(url: str):  # type: ignore[no-untyped-def]
 async def _deadline_clock(services: Services) -> None:
     """Move rounds on when their deadline passes. Every process runs this; the conditional
     update in change_phase makes sure each move happens once."""
-    while True:
-        await asyncio.sleep(services.settings.clock_tick_s)
+    while not services.stopping.is_set():
+        try:
+            await asyncio.wait_for(services.stopping.wait(), timeout=services.settings.clock_tick_s)
+            return
+        except asyncio.TimeoutError:
+            pass
         try:
             async with services.sessionmaker() as db:
                 due = await rounds.due_rounds(db, utcnow())
@@ -128,7 +144,7 @@ async def _deadline_clock(services: Services) -> None:
                 async with services.sessionmaker() as db:
                     try:
                         await rounds.change_phase(
-                            db, services.storage, room, round_.phase, rounds.AUTOMATIC_NEXT[round_.phase], None, outbox,
+                            db, services.storage, services.policy, room, round_.phase, rounds.AUTOMATIC_NEXT[round_.phase], None, outbox,
                             round_id=round_.id,
                         )
                         await db.commit()

@@ -13,6 +13,7 @@ from .domain.events import Outbox
 from .domain.policy import RoomPolicy
 from .generation import Provider, make_provider
 from .generation.jobs import Worker
+from .ratelimit import RateLimiter
 from .realtime.broadcast import Broadcaster, Emit
 from .settings import Settings
 from .storage import Storage, make_storage
@@ -28,9 +29,11 @@ class Services:
     storage: Storage
     provider: Provider
     policy: RoomPolicy
+    vote_limiter: RateLimiter
     broadcaster: Broadcaster | None = None
     worker: Worker | None = None
     background: list[asyncio.Task] = field(default_factory=list)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def build(cls, settings: Settings, provider: Provider | None = None) -> "Services":
@@ -45,6 +48,14 @@ class Services:
             provider=provider.name,
             model=provider.model,
             needs_context=provider.needs_context,
+            self_votes=settings.self_votes,
+            votes_during_generate=settings.votes_during_generate,
+            sealed_voting=settings.sealed_voting,
+            winner_rule=settings.winner_rule,
+            salt_secret=settings.secret_key.get_secret_value(),
+            daily_timezone=settings.daily_timezone,
+            daily_vote_at=settings.daily_vote_at,
+            daily_close_at=settings.daily_close_at,
         )
         return cls(
             settings=settings,
@@ -53,13 +64,14 @@ class Services:
             storage=make_storage(settings),
             provider=provider,
             policy=policy,
+            vote_limiter=RateLimiter(settings.votes_per_second),
         )
 
     async def start(self, emit: Emit, *, run_worker: bool) -> None:
         """Open connections; start the broadcaster and, if asked, the in-process worker."""
         await self.storage.start()
         await self.provider.start()
-        self.broadcaster = Broadcaster(self.sessionmaker, emit, self.settings.tally_window_ms)
+        self.broadcaster = Broadcaster(self.sessionmaker, emit, self.settings.tally_window_ms, self.policy)
         if run_worker:
             self.worker = Worker(self.settings, self.sessionmaker, self.storage, self.provider, self.publish)
             await self.worker.ensure_slots()
@@ -74,9 +86,13 @@ class Services:
             self.worker.wake.set()
 
     async def stop(self) -> None:
-        for task in self.background:
-            task.cancel()
-        await asyncio.gather(*self.background, return_exceptions=True)
+        # Background loops watch `stopping` and finish their current database call first.
+        self.stopping.set()
+        if self.background:
+            _done, pending = await asyncio.wait(self.background, timeout=5)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         if self.worker is not None:
             await self.worker.stop()
         if self.broadcaster is not None:

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     redis_url: str | None = None
     redis_channel: str = "pixelpatchwork"
+    redis_heartbeat_s: float = Field(default=2.0, gt=0)
 
     media_dir: Path | None = None
     s3_bucket: str | None = None
@@ -53,6 +54,16 @@ class Settings(BaseSettings):
     entry_selection: bool = True
     generation_global_concurrency: int = Field(default=4, ge=1, le=1000)
 
+    self_votes: bool = False
+    votes_during_generate: bool = False
+    sealed_voting: Literal["auto", "on", "off"] = "auto"
+    winner_rule: Literal["net", "wilson"] = "net"
+    votes_per_second: float = Field(default=10.0, gt=0)
+    default_room_mode: Literal["facilitated", "daily"] = "facilitated"
+    daily_timezone: str = "UTC"
+    daily_vote_at: str = "18:00"
+    daily_close_at: str = "23:00"
+
     worker_in_process: bool = True
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     job_lease_s: float = Field(default=60.0, gt=1)
@@ -71,6 +82,28 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = False
 
     _generated_token: bool = PrivateAttr(default=False)
+
+    @field_validator("daily_vote_at", "daily_close_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        try:
+            hours, minutes = (int(part) for part in value.split(":"))
+        except ValueError:
+            raise ValueError("a daily time is written HH:MM, e.g. 18:00") from None
+        if not (0 <= hours < 24 and 0 <= minutes < 60):
+            raise ValueError("a daily time is written HH:MM, e.g. 18:00")
+        return f"{hours:02d}:{minutes:02d}"
+
+    @field_validator("daily_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -34,7 +34,7 @@ async def test_one_process_on_mariadb_s3_redis_and_openai(stack_env, make_settin
         async with httpx.AsyncClient() as probe:
             health = (await probe.get(base + "/healthz")).json()
         assert health["status"] == "ok"
-        assert health["checks"]["redis"] == {"ok": True}
+        assert health["checks"]["redis"]["ok"] is True and health["checks"]["redis"]["subscription"] == "live"
         assert health["checks"]["storage"] == {"ok": True, "backend": "s3"}
         assert health["checks"]["generator"] == {"provider": "openai", "model": "gpt-image-1.5"}
 

@@ -115,6 +115,18 @@ def test_openai_mask_is_transparent_where_the_edit_goes() -> None:
     assert rgba.getpixel((1, 1))[3] == 0 and rgba.getpixel((0, 0))[3] == 255
 
 
+def test_feathering_softens_inside_and_keeps_the_outside_exact() -> None:
+    seed = Image.new("RGB", (60, 60), (0, 0, 0))
+    result = Image.new("RGB", (60, 60), (255, 255, 255))
+    mask = Image.new("L", (60, 60), 0)
+    mask.paste(255, (10, 10, 50, 50))
+    out = imaging.composite(seed, result, mask, feather_px=8)
+    assert all(out.getpixel((x, y)) == (0, 0, 0) for x in range(60) for y in range(60) if not (10 <= x < 50 and 10 <= y < 50))
+    assert out.getpixel((30, 30)) == (255, 255, 255)  # the middle is fully repainted
+    edge = out.getpixel((10, 30))[0]
+    assert 0 < edge < 255  # the edge blends
+
+
 def test_offline_render_is_deterministic_and_depends_on_prompt() -> None:
     mask = Image.new("L", (128, 96), 0)
     mask.paste(255, (20, 20, 100, 80))

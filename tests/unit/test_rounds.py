@@ -20,8 +20,24 @@ def test_highest_net_score_wins() -> None:
     assert pick_winner([entry(1, 3, 1), entry(2, 5, 1), entry(3, 9, 8)]) == 2
 
 
-def test_tie_on_score_goes_to_more_up_votes() -> None:
-    assert pick_winner([entry(1, 2, 0), entry(2, 4, 2)]) == 2
+def test_tie_on_score_goes_to_the_higher_wilson_bound() -> None:
+    # 2 up of 2 is surer than 4 up of 6, though both nets are 2.
+    assert pick_winner([entry(1, 4, 2), entry(2, 2, 0)]) == 2
+
+
+def test_wilson_rule_prefers_broad_agreement_over_a_larger_net() -> None:
+    mixed, liked = entry(1, 30, 20), entry(2, 8, 0)
+    assert pick_winner([mixed, liked], "net") == 1
+    assert pick_winner([mixed, liked], "wilson") == 2
+
+
+def test_wilson_lower_bound_values() -> None:
+    from pixelpatchwork.domain.views import wilson_lower_bound
+
+    assert wilson_lower_bound(0, 0) == 0.0
+    assert wilson_lower_bound(1, 0) == pytest.approx(0.2065, abs=1e-3)
+    assert wilson_lower_bound(9, 1) == pytest.approx(0.5958, abs=1e-3)
+    assert wilson_lower_bound(90, 10) > wilson_lower_bound(9, 1)
 
 
 def test_tie_on_score_and_up_goes_to_earlier_submission() -> None:

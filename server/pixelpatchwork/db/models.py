@@ -37,6 +37,8 @@ class Room(Base):
     name: Mapped[str] = mapped_column(String(120))
     # Grows with every stored change of the room's round or images; events carry it.
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # "facilitated": a person runs the clock; "daily": phases roll over at set local times.
+    mode: Mapped[str] = mapped_column(String(12), default="facilitated", server_default="facilitated")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
@@ -67,6 +69,8 @@ class Round(Base):
     phase: Mapped[str] = mapped_column(String(16))
     phase_started_at: Mapped[datetime] = mapped_column(Timestamp)
     deadline: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    # While the facilitator has paused the clock: the seconds that were left (deadline is NULL).
+    paused_remaining_s: Mapped[float | None] = mapped_column(nullable=True)
     winner_image_id: Mapped[int | None] = mapped_column(
         ForeignKey("images.id", use_alter=True, name="fk_rounds_winner"), nullable=True
     )

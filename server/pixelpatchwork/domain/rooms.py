@@ -12,6 +12,8 @@ from ..db.models import Image, Room, Round
 from ..storage import Storage
 from .clock import utcnow
 from .errors import not_found
+from .policy import RoomPolicy
+from .schedule import daily_deadline
 
 
 async def get_room(session: AsyncSession, slug: str) -> Room:
@@ -34,7 +36,7 @@ async def bump_version(session: AsyncSession, room_id: int) -> int:
 
 async def ensure_room(
     sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, slug: str, name: str,
-    seed_picture: PILImage.Image | None = None,
+    seed_picture: PILImage.Image | None = None, mode: str = "facilitated", policy: RoomPolicy | None = None,
 ) -> None:
     """Create room `slug` with a first seed (drawn, unless given) and round 1 (phase generate)
     unless it exists.
@@ -45,7 +47,7 @@ async def ensure_room(
         if await session.scalar(select(Room.id).where(Room.slug == slug)) is not None:
             return
         now = utcnow()
-        room = Room(slug=slug, name=name, version=1, created_at=now)
+        room = Room(slug=slug, name=name, version=1, mode=mode, created_at=now)
         session.add(room)
         try:
             await session.flush()
@@ -64,8 +66,12 @@ async def ensure_room(
         seed.thumb_key = f"rooms/{room.id}/images/{seed.id}/thumb.webp"
         await storage.put(seed.result_key, imaging.encode_png(picture), "image/png")
         await storage.put(seed.thumb_key, imaging.thumbnail(picture), "image/webp")
+        deadline = None
+        if mode == "daily" and policy is not None:
+            deadline = daily_deadline("generate", now, policy.daily_timezone, policy.daily_vote_at, policy.daily_close_at)
         session.add(
-            Round(room_id=room.id, number=1, seed_image_id=seed.id, phase="generate", phase_started_at=now, created_at=now)
+            Round(room_id=room.id, number=1, seed_image_id=seed.id, phase="generate", phase_started_at=now,
+                  deadline=deadline, created_at=now)
         )
         try:
             await session.commit()

@@ -20,7 +20,9 @@ from .clock import utcnow
 from .errors import DomainError, conflict
 from .events import Outbox
 from .rooms import bump_version
-from .views import current_round, load_image_view, round_view, seed_view
+from .policy import RoomPolicy
+from .schedule import daily_deadline
+from .views import current_round, load_image_view, round_view, seed_view, tally_view, wilson_lower_bound
 
 TRANSITIONS: dict[str, list[str]] = PROTOCOL["phase_transitions"]
 # Where the deadline clock moves a round when its deadline passes; reveal waits for a person.
@@ -50,14 +52,20 @@ class Entry:
         return self.up - self.down
 
 
-def pick_winner(entries: list[Entry]) -> int | None:
-    """The winner rule (docs/api.md): highest net score among entered finished edits, ties to more up
-    votes, then the earlier submission, then the lower id; a negative score never wins."""
+def pick_winner(entries: list[Entry], rule: str = "net") -> int | None:
+    """The winner rule (docs/api.md): among entered finished edits with a net score of at least
+    zero, the highest net score (rule "net") or Wilson lower bound (rule "wilson"); ties go to
+    the other measure, then more up votes, then the earlier submission, then the lower id."""
     eligible = [entry for entry in entries if entry.status == "done" and entry.entered and entry.score >= 0]
     if not eligible:
         return None
-    best = min(eligible, key=lambda e: (-e.score, -e.up, e.created_at, e.image_id))
-    return best.image_id
+
+    def key(e: Entry) -> tuple:
+        wilson = wilson_lower_bound(e.up, e.down)
+        first, second = (e.score, wilson) if rule == "net" else (wilson, e.score)
+        return (-first, -second, -e.up, e.created_at, e.image_id)
+
+    return min(eligible, key=key).image_id
 
 
 async def _entries(session: AsyncSession, round_id: int) -> list[Entry]:
@@ -72,6 +80,7 @@ async def _entries(session: AsyncSession, round_id: int) -> list[Entry]:
 async def change_phase(
     session: AsyncSession,
     storage: Storage,
+    policy: RoomPolicy,
     room: Room,
     from_phase: str,
     to_phase: str,
@@ -94,7 +103,8 @@ async def change_phase(
     values: dict = {
         "phase": to_phase,
         "phase_started_at": now,
-        "deadline": now + timedelta(seconds=duration_s) if duration_s else None,
+        "deadline": phase_deadline(policy, room, to_phase, now, duration_s),
+        "paused_remaining_s": None,
     }
     if to_phase == "closed":
         values["closed_at"] = now
@@ -108,25 +118,38 @@ async def change_phase(
         raise conflict("phase_changed", f"the round is no longer in the {from_phase} phase; someone else moved it")
     winner_id = None
     if from_phase == "vote":
-        winner_id = pick_winner(await _entries(session, round_.id))
+        winner_id = pick_winner(await _entries(session, round_.id), policy.winner_rule)
         await session.execute(update(Round).where(Round.id == round_.id).values(winner_image_id=winner_id))
     await session.refresh(round_)
     if to_phase == "closed":
-        await _open_next_round(session, room, round_, now)
+        await _open_next_round(session, room, round_, now, phase_deadline(policy, room, "generate", now, None))
     new_round, new_seed = await current_round(session, room)
     view = await round_view(storage, new_round, new_seed)
     payload: dict = {"version": version, "round": view, "winner": None}
     if round_.winner_image_id:
         payload["winner"] = await load_image_view(session, storage, round_.winner_image_id)
+    if from_phase == "vote":
+        # The reveal: every entry's final tally, which sealed screens have not seen yet.
+        images = await session.scalars(select(Image).where(Image.round_id == round_.id, Image.kind == "edit", Image.entered))
+        payload["tallies"] = [tally_view(image) for image in images]
     outbox.add(room.slug, "round:updated", payload)
     return view
 
 
-async def _open_next_round(session: AsyncSession, room: Room, closed: Round, now: datetime) -> Round:
+def phase_deadline(policy: RoomPolicy, room: Room, phase: str, now: datetime, duration_s: int | None) -> datetime | None:
+    """A phase's deadline: the facilitator's duration, or in a daily room the schedule's time."""
+    if duration_s:
+        return now + timedelta(seconds=duration_s)
+    if room.mode == "daily":
+        return daily_deadline(phase, now, policy.daily_timezone, policy.daily_vote_at, policy.daily_close_at)
+    return None
+
+
+async def _open_next_round(session: AsyncSession, room: Room, closed: Round, now: datetime, deadline: datetime | None) -> Round:
     seed_id = closed.winner_image_id or closed.seed_image_id
     next_round = Round(
         room_id=room.id, number=closed.number + 1, seed_image_id=seed_id, phase="generate",
-        phase_started_at=now, created_at=now,
+        phase_started_at=now, deadline=deadline, created_at=now,
     )
     session.add(next_round)
     await session.flush()
@@ -159,3 +182,62 @@ async def lineage(session: AsyncSession, storage: Storage, room: Room) -> list[d
         )
     return steps
 
+
+
+async def _clock_change(session: AsyncSession, storage: Storage, room: Room, outbox: Outbox, change) -> dict:  # type: ignore[no-untyped-def]
+    """Apply `change(round_, now)` to the current round's clock and announce the new round."""
+    version = await bump_version(session, room.id)
+    round_ = await session.scalar(
+        select(Round).where(Round.room_id == room.id).order_by(Round.number.desc()).limit(1).with_for_update()
+    )
+    assert round_ is not None
+    if round_.phase == "closed":
+        raise conflict("phase_changed", "the round is closed")
+    change(round_, utcnow())
+    await session.flush()
+    seed = await session.get(Image, round_.seed_image_id)
+    assert seed is not None
+    view = await round_view(storage, round_, seed)
+    await session.commit()
+    outbox.add(room.slug, "round:updated", {"version": version, "round": view, "winner": None})
+    return view
+
+
+async def pause(session: AsyncSession, storage: Storage, room: Room, outbox: Outbox) -> dict:
+    """Stop the clock: the deadline is put aside with the seconds that were left."""
+
+    def change(round_: Round, now: datetime) -> None:
+        if round_.paused_remaining_s is not None:
+            raise conflict("already_paused", "the clock is already paused")
+        if round_.deadline is None:
+            raise conflict("no_deadline", "this phase has no deadline to pause")
+        round_.paused_remaining_s = max(0.0, (round_.deadline - now).total_seconds())
+        round_.deadline = None
+
+    return await _clock_change(session, storage, room, outbox, change)
+
+
+async def resume(session: AsyncSession, storage: Storage, room: Room, outbox: Outbox) -> dict:
+    """Start the clock again with the seconds that were left when it was paused."""
+
+    def change(round_: Round, now: datetime) -> None:
+        if round_.paused_remaining_s is None:
+            raise conflict("not_paused", "the clock is not paused")
+        round_.deadline = now + timedelta(seconds=round_.paused_remaining_s)
+        round_.paused_remaining_s = None
+
+    return await _clock_change(session, storage, room, outbox, change)
+
+
+async def extend(session: AsyncSession, storage: Storage, room: Room, seconds: int, outbox: Outbox) -> dict:
+    """Give the current phase more time (a phase without deadline gets one, `seconds` from now)."""
+
+    def change(round_: Round, now: datetime) -> None:
+        if round_.paused_remaining_s is not None:
+            round_.paused_remaining_s += seconds
+        elif round_.deadline is not None:
+            round_.deadline = max(round_.deadline, now) + timedelta(seconds=seconds)
+        else:
+            round_.deadline = now + timedelta(seconds=seconds)
+
+    return await _clock_change(session, storage, room, outbox, change)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,12 +15,31 @@ from .clock import to_ms, utcnow
 from .policy import RoomPolicy
 
 
-def tally_view(image: Image) -> dict[str, int]:
+def wilson_lower_bound(up: int, down: int, z: float = 1.96) -> float:
+    """Lower bound of the 95% Wilson score interval of the share of up votes (0 without votes).
+
+    It ranks an image with 9 up and 1 down above one with 1 up and 0 down, which a plain share
+    of up votes would not.
+    """
+    n = up + down
+    if n == 0:
+        return 0.0
+    p = up / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return round((centre - spread) / (1 + z * z / n), 4)
+
+
+def tally_view(image: Image, sealed: bool = False) -> dict[str, Any]:
+    """An image's votes; while voting is sealed only the sequence number is shown."""
+    if sealed:
+        return {"image_id": image.id, "up": None, "down": None, "score": None, "wilson": None, "seq": image.tally_seq}
     return {
         "image_id": image.id,
         "up": image.up_count,
         "down": image.down_count,
         "score": image.up_count - image.down_count,
+        "wilson": wilson_lower_bound(image.up_count, image.down_count),
         "seq": image.tally_seq,
     }
 
@@ -37,7 +58,7 @@ async def seed_view(storage: Storage, seed: Image) -> dict[str, Any]:
     }
 
 
-async def image_view(storage: Storage, image: Image, author: User | None) -> dict[str, Any]:
+async def image_view(storage: Storage, image: Image, author: User | None, sealed: bool = False) -> dict[str, Any]:
     done = image.status == "done"
     return {
         "id": image.id,
@@ -55,7 +76,7 @@ async def image_view(storage: Storage, image: Image, author: User | None) -> dic
         "mask_url": await _url(storage, image.mask_key) if done else None,
         "width": image.width,
         "height": image.height,
-        "tally": tally_view(image),
+        "tally": tally_view(image, sealed),
         "created_at": to_ms(image.created_at),
         "entered": image.entered,
         "feather_px": image.feather_px,
@@ -73,14 +94,26 @@ async def round_view(storage: Storage, round_: Round, seed: Image) -> dict[str, 
         "deadline": to_ms(round_.deadline),
         "phase_started_at": to_ms(round_.phase_started_at),
         "winner_id": round_.winner_image_id,
+        "paused": round_.paused_remaining_s is not None,
+        "remaining_s": round_.paused_remaining_s,
     }
 
 
-async def load_image_view(session: AsyncSession, storage: Storage, image_id: int) -> dict[str, Any]:
+async def load_image_view(session: AsyncSession, storage: Storage, image_id: int, sealed: bool = False) -> dict[str, Any]:
     row = (
         await session.execute(select(Image, User).outerjoin(User, Image.author_id == User.id).where(Image.id == image_id))
     ).one()
-    return await image_view(storage, row[0], row[1])
+    return await image_view(storage, row[0], row[1], sealed)
+
+
+async def votes_cast(session: AsyncSession, round_id: int) -> int:
+    """Votes currently standing on the round's images (what a sealed projector shows)."""
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(Vote).join(Image, Vote.image_id == Image.id).where(Image.round_id == round_id)
+        )
+        or 0
+    )
 
 
 async def current_round(session: AsyncSession, room: Room) -> tuple[Round, Image]:
@@ -134,6 +167,7 @@ async def snapshot(
     await session.refresh(room, ["version"])
     version = room.version
     round_, seed = await current_round(session, room)
+    sealed = policy.sealed(room.mode, round_.phase)
     rows = [
         (image, author)
         for image, author in await session.execute(
@@ -151,14 +185,18 @@ async def snapshot(
         )
         my_votes = {str(vote.image_id): "up" if vote.value > 0 else "down" for vote in votes}
     return {
-        "room": {"slug": room.slug, "name": room.name},
+        "room": {"slug": room.slug, "name": room.name, "mode": room.mode},
         "version": version,
         "server_time": to_ms(utcnow()),
         "round": await round_view(storage, round_, seed),
-        "images": [await image_view(storage, image, author) for image, author in rows],
+        "images": [await image_view(storage, image, author, sealed) for image, author in rows],
         "my_votes": my_votes,
         "me": {"id": user.id, "nickname": user.nickname, "room": room.slug} if user else None,
         "quota": await quota(session, policy, round_.id, user) if user else None,
         "entry_selection": policy.entry_selection,
         "generator": policy.generator_view(),
+        "sealed": sealed,
+        "votes_cast": await votes_cast(session, round_.id),
+        "gallery_salt": policy.gallery_salt(round_.id, user.id if user else None),
+        "winner_rule": policy.winner_rule,
     }

@@ -10,10 +10,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db.models import Image, Round, User, Vote, VoteEvent
+from ..db.models import Image, Room, Round, User, Vote, VoteEvent
 from .clock import utcnow
 from .errors import DomainError, conflict, not_found
 from .events import Outbox
+from .policy import RoomPolicy
 from .views import tally_view
 
 VALUES = {"up": 1, "down": -1, "none": 0}
@@ -25,28 +26,33 @@ def is_deadlock(exc: OperationalError) -> bool:
     return bool(args) and args[0] in DEADLOCK_CODES
 
 
-def check_vote_allowed(*, phase: str, image: Image, round_id: int, voter: User) -> None:
+def check_vote_allowed(
+    *, phase: str, image: Image, round_id: int, voter: User, phases: tuple[str, ...] = ("vote",), self_votes: bool = False
+) -> None:
     """Who may vote on what, and when (raises DomainError)."""
     if image.room_id != voter.room_id or image.kind != "edit":
         raise not_found("image_not_found", "there is no such image in your room")
     if image.round_id != round_id:
         raise conflict("not_votable", "this image belongs to an earlier round; vote on the current round's images")
-    if phase != "vote":
-        raise conflict("wrong_phase", f"votes are accepted only in the vote phase; the round is in the {phase} phase")
+    if phase not in phases:
+        raise conflict("wrong_phase", f"votes are accepted only in the {' and '.join(phases)} phase; the round is in the {phase} phase")
     if image.status != "done":
         raise conflict("not_votable", "this image is not finished; vote once it has been generated")
     if not image.entered:
         raise conflict("not_votable", "this edit was not entered into the vote by its author")
-    if image.author_id == voter.id:
+    if image.author_id == voter.id and not self_votes:
         raise DomainError(403, "own_image", "you cannot vote on your own image")
 
 
-async def cast_vote(session: AsyncSession, voter: User, room_slug: str, image_id: int, value: str, outbox: Outbox) -> dict:
-    """Record `voter`'s vote (`up`, `down`, or `none` to take it back) and return the new tally."""
+async def cast_vote(
+    session: AsyncSession, policy: RoomPolicy, voter: User, room: Room, image_id: int, value: str, outbox: Outbox
+) -> dict:
+    """Record `voter`'s vote (`up`, `down`, or `none` to take it back) and return the new tally
+    (sealed while the room's voting is)."""
     new = VALUES[value]
     for attempt in range(3):
         try:
-            return await _cast_once(session, voter, room_slug, image_id, new, value, outbox)
+            return await _cast_once(session, policy, voter, room, image_id, new, outbox)
         except (IntegrityError, OperationalError) as exc:
             # Two first votes of one person on one image raced (the unique key let one in),
             # or the database chose this transaction as a deadlock victim: try again.
@@ -57,7 +63,7 @@ async def cast_vote(session: AsyncSession, voter: User, room_slug: str, image_id
 
 
 async def _cast_once(
-    session: AsyncSession, voter: User, room_slug: str, image_id: int, new: int, value: str, outbox: Outbox
+    session: AsyncSession, policy: RoomPolicy, voter: User, room: Room, image_id: int, new: int, outbox: Outbox
 ) -> dict:
     # The image row's exclusive lock first: concurrent votes on one image queue here instead
     # of deadlocking on the shared locks their foreign-key checks would take.
@@ -74,13 +80,17 @@ async def _cast_once(
         .with_for_update(read=True)
     )
     assert round_ is not None
-    check_vote_allowed(phase=round_.phase, image=image, round_id=round_.id, voter=voter)
+    check_vote_allowed(
+        phase=round_.phase, image=image, round_id=round_.id, voter=voter,
+        phases=policy.voting_phases(), self_votes=policy.self_votes,
+    )
+    sealed = policy.sealed(room.mode, round_.phase)
     existing = await session.scalar(
         select(Vote).where(Vote.image_id == image_id, Vote.user_id == voter.id).with_for_update()
     )
     old = existing.value if existing else 0
     if old == new:
-        unchanged = tally_view(image)
+        unchanged = tally_view(image, sealed)
         await session.rollback()
         return unchanged
     now = utcnow()
@@ -105,7 +115,7 @@ async def _cast_once(
     )
     await session.flush()
     await session.refresh(image, ["up_count", "down_count", "tally_seq"])
-    tally = tally_view(image)
+    tally = tally_view(image, sealed)
     await session.commit()
-    outbox.tally_changed(room_slug, image_id)
+    outbox.tally_changed(room.slug, image_id)
     return tally

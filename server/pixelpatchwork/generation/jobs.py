@@ -89,12 +89,20 @@ class Worker:
         for slot in range(self.settings.worker_concurrency):
             self._tasks.append(asyncio.create_task(self._slot(slot), name=f"generation-slot-{slot}"))
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Let slots finish what they are doing (a claim, a short job), then cancel the rest.
+
+        Cancelling a slot in the middle of a database call can leave its connection closing
+        while another waits for the lock, so idle and quick slots are let go gracefully; a job
+        still running after `grace_s` is cancelled, and its lease lets another worker redo it.
+        """
         self._stopping.set()
         self.wake.set()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         self._tasks.clear()
 
     async def _slot(self, slot: int) -> None:
@@ -105,6 +113,8 @@ class Worker:
                 log.exception("claiming a job failed; retrying shortly")
                 job_id = None
             if job_id is None:
+                if self._stopping.is_set():
+                    break
                 self.wake.clear()
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout=self.settings.job_poll_s)

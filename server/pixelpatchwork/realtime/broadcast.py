@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..db.models import Image, Room
 from ..domain.events import Outbox
-from ..domain.views import tally_view
+from ..domain.policy import RoomPolicy
+from ..domain.views import current_round, tally_view, votes_cast
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ def channel(room_slug: str) -> str:
 
 
 class Broadcaster:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], emit: Emit, window_ms: int) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], emit: Emit, window_ms: int, policy: RoomPolicy) -> None:
         self.sessionmaker = sessionmaker
+        self.policy = policy
         self._emit = emit
         self.window_s = window_ms / 1000.0
         self._dirty: dict[str, set[int]] = {}
@@ -70,10 +72,16 @@ class Broadcaster:
 
     async def flush(self, room_slug: str, image_ids: set[int]) -> None:
         async with self.sessionmaker() as session:
+            room = await session.scalar(select(Room).where(Room.slug == room_slug))
+            if room is None:
+                return
+            round_, _seed = await current_round(session, room)
+            sealed = self.policy.sealed(room.mode, round_.phase)
             images = await session.scalars(select(Image).where(Image.id.in_(sorted(image_ids))))
-            tallies = [tally_view(image) for image in images]
-            version = await session.scalar(select(Room.version).where(Room.slug == room_slug))
-        await self._emit("tally", {"room": room_slug, "version": version, "tallies": tallies}, channel(room_slug))
+            tallies = [tally_view(image, sealed) for image in images]
+            cast = await votes_cast(session, round_.id)
+        payload = {"room": room_slug, "version": room.version, "tallies": tallies, "votes_cast": cast, "sealed": sealed}
+        await self._emit("tally", payload, channel(room_slug))
 
     async def _room_version(self, room_slug: str) -> int | None:
         async with self.sessionmaker() as session:

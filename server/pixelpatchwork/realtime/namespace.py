@@ -126,7 +126,8 @@ class RoomNamespace(socketio.AsyncNamespace):
             assert room is not None
             if room.slug not in state["rooms"] or data.get("room", room.slug) != room.slug:
                 raise DomainError(409, "not_in_room", "join your room's channel before voting")
-            tally = await votes.cast_vote(db, voter, room.slug, data["image_id"], data["value"], outbox)
+            svc.vote_limiter.check(voter.id, "votes")
+            tally = await votes.cast_vote(db, svc.policy, voter, room, data["image_id"], data["value"], outbox)
         await svc.publish(outbox)
         return {"ok": True, "image_id": data["image_id"], "value": data["value"], "tally": tally}
 

@@ -130,7 +130,8 @@ async def vote(slug: str):  # type: ignore[no-untyped-def]
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, slug)
         voter = await require_participant(db, room)
-        tally = await votes.cast_vote(db, voter, room.slug, body["image_id"], body["value"], outbox)
+        svc.vote_limiter.check(voter.id, "votes")
+        tally = await votes.cast_vote(db, svc.policy, voter, room, body["image_id"], body["value"], outbox)
     await svc.publish(outbox)
     return jsonify({"ok": True, "image_id": body["image_id"], "value": body["value"], "tally": tally})
 

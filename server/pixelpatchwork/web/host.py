@@ -51,7 +51,36 @@ async def change_phase(slug: str):  # type: ignore[no-untyped-def]
     outbox = Outbox()
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, slug)
-        view = await rounds.change_phase(db, svc.storage, room, body["from"], body["to"], body.get("duration_s"), outbox)
+        view = await rounds.change_phase(db, svc.storage, svc.policy, room, body["from"], body["to"], body.get("duration_s"), outbox)
         await db.commit()
     await svc.publish(outbox)
     return jsonify({"round": view})
+
+
+async def _clock(slug: str, definition: str, action):  # type: ignore[no-untyped-def]
+    require_facilitator()
+    body = await json_body(definition)
+    svc = services()
+    outbox = Outbox()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        view = await action(db, svc.storage, room, body, outbox)
+    await svc.publish(outbox)
+    return jsonify({"round": view})
+
+
+@bp.post("/rooms/<slug>/pause")
+async def pause(slug: str):  # type: ignore[no-untyped-def]
+    return await _clock(slug, "EmptyRequest", lambda db, storage, room, body, outbox: rounds.pause(db, storage, room, outbox))
+
+
+@bp.post("/rooms/<slug>/resume")
+async def resume(slug: str):  # type: ignore[no-untyped-def]
+    return await _clock(slug, "EmptyRequest", lambda db, storage, room, body, outbox: rounds.resume(db, storage, room, outbox))
+
+
+@bp.post("/rooms/<slug>/extend")
+async def extend(slug: str):  # type: ignore[no-untyped-def]
+    return await _clock(
+        slug, "ExtendRequest", lambda db, storage, room, body, outbox: rounds.extend(db, storage, room, body["seconds"], outbox)
+    )
