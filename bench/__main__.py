@@ -1,10 +1,13 @@
-"""`make bench`: run every benchmark, print its figures, and write them to docs/benchmarks.md."""
+"""`make bench`: run every benchmark, print its figures, and write them to docs/benchmarks.md.
+
+The last line printed is one JSON object: the live-voting benchmark's headline figures.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
-from . import burst, pipeline
+from . import burst, pipeline, votes
 from .common import write_section
 
 
@@ -16,6 +19,11 @@ def main() -> None:
     write_section("burst", burst.report(rows))
     for row in rows:
         print("burst:", row, flush=True)
+    # Last, so that its JSON summary is the last line `make bench` prints.
+    live = asyncio.run(votes.run())
+    write_section("votes", votes.report(live))
+    print("votes:", {k: v for k, v in live.items() if k != "server_log_tail"}, flush=True)
+    print(votes.summary_json(live), flush=True)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "tally_window_ms": 50,
             "job_poll_s": 0.05,
             "clock_tick_s": 0.2,
+            # Most tests watch tallies move; sealed voting has tests of its own.
+            "sealed_voting": "off",
         }
         values.update(overrides)
         settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ def stack_env(mariadb_url, redis_url, unique_channel, s3, fake_openai, tmp_path,
         "VAR_DIR": str(tmp_path / "var"),
         "TALLY_WINDOW_MS": "100",
         "JOB_POLL_S": "0.1",
+        "SEALED_VOTING": "off",
     }
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, env[name])

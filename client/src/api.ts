@@ -2,6 +2,7 @@
 // server's {"error": {code, message}} so views can react to codes like nickname_taken.
 import type {
   EntryRequest,
+  ExtendRequest,
   FacilitatorSignIn,
   Image,
   JoinRequest,
@@ -66,6 +67,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 const room = (slug: string) => `/api/rooms/${encodeURIComponent(slug)}`;
+const hostRoom = (slug: string) => `/api/host/rooms/${encodeURIComponent(slug)}`;
 
 export interface LineageStep {
   round: Pick<Round, 'id' | 'number' | 'phase'>;
@@ -90,5 +92,14 @@ export const api = {
   hostSignIn: (body: FacilitatorSignIn) => request<void>('POST', '/api/host/session', body),
   hostSignOut: () => request<void>('DELETE', '/api/host/session'),
   setPhase: (slug: string, body: PhaseRequest) =>
-    request<{ round: Round }>('POST', `/api/host/rooms/${encodeURIComponent(slug)}/phase`, body),
+    request<{ round: Round }>('POST', `${hostRoom(slug)}/phase`, body),
+  /** Stops the phase's clock (409 already_paused, no_deadline, phase_changed). */
+  pauseClock: (slug: string) => request<{ round: Round }>('POST', `${hostRoom(slug)}/pause`, {}),
+  /** Starts it again with what was left (409 not_paused, phase_changed). */
+  resumeClock: (slug: string) => request<{ round: Round }>('POST', `${hostRoom(slug)}/resume`, {}),
+  /** More time for the phase; a phase without deadline gets one (409 phase_changed). */
+  extendClock: (slug: string, seconds: number) =>
+    request<{ round: Round }>('POST', `${hostRoom(slug)}/extend`, {
+      seconds,
+    } satisfies ExtendRequest),
 };

@@ -87,3 +87,23 @@ export function countdownText(deadline: number | null, serverNow: number): strin
   const left = remainingMs(deadline, serverNow);
   return left === 0 ? "Time's up" : `${formatDuration(left)} left`;
 }
+
+/** The part of a round a countdown needs; paused and remaining_s are absent on older servers. */
+export interface RoundClock {
+  deadline: number | null;
+  paused?: boolean;
+  remaining_s?: number | null;
+}
+
+/**
+ * The countdown of a round. A paused clock does not tick: it shows what was left when the
+ * facilitator paused it (remaining_s, server-computed), so no clock offset is involved.
+ */
+export function roundCountdownText(round: RoundClock, serverNow: number): string | null {
+  if (round.paused === true) {
+    const left = round.remaining_s;
+    if (typeof left !== 'number' || !Number.isFinite(left)) return 'Paused';
+    return `Paused – ${formatDuration(left * 1000)} left`;
+  }
+  return countdownText(round.deadline, serverNow);
+}

@@ -3,6 +3,7 @@
 import { isEntered, isVisible } from './entries';
 import type { Image, ImageStatus, VoteValue } from './generated/protocol';
 import type { RoomState } from './state';
+import { countedVotes, isSealablePhase, isSealedTally } from './tallies';
 
 export function myVote(state: RoomState, imageId: number): VoteValue {
   return state.myVotes[imageId] ?? 'none';
@@ -49,6 +50,22 @@ export function statusCounts(state: RoomState): Record<ImageStatus, number> {
   return counts;
 }
 
+/** Votes counted on the images shown; sealed tallies count 0 (see RoomState.votesCast). */
 export function totalVotes(state: RoomState): number {
-  return state.images.reduce((sum, i) => sum + i.tally.up + i.tally.down, 0);
+  return countedVotes(state.images);
+}
+
+/**
+ * Why the state wants a fresh snapshot although no event was missed: a new round's gallery
+ * salt (and its sealed flag and quota) come only with a snapshot, and a round that left the
+ * vote phase without revealing its entries' counts (an older server) still shows them
+ * sealed. The key names the round and phase, so one reason asks once.
+ */
+export function snapshotWanted(state: RoomState): string | null {
+  const key = `${state.round.id}:${state.round.phase}`;
+  if (state.saltRoundId !== state.round.id) return key;
+  const unrevealed = state.images.some(
+    (i) => i.status === 'done' && isEntered(i, state.entrySelection) && isSealedTally(i.tally),
+  );
+  return !isSealablePhase(state.round.phase) && unrevealed ? key : null;
 }

@@ -24,6 +24,7 @@ import {
   applySnapshot,
   applyVoteAck,
   replayBuffered,
+  snapshotWanted,
 } from './state';
 
 /** The part of a socket.io-client Socket we use, so tests can hand in a fake. */
@@ -58,6 +59,8 @@ export interface ConnectionOptions {
   clock?: ServerClock;
   ackTimeoutMs?: number;
   pings?: number;
+  /** A follow-up snapshot (new round) waits up to this long, so a room does not ask at once. */
+  followUpJitterMs?: number;
 }
 
 type Listener = (state: StoreState) => void;
@@ -83,6 +86,8 @@ export class RoomConnection {
   private readonly createSocket: () => SocketLike;
   private readonly ackTimeoutMs: number;
   private readonly pings: number;
+  private readonly followUpJitterMs: number;
+  private followUpKey: string | null = null;
 
   constructor(
     readonly slug: string,
@@ -92,6 +97,7 @@ export class RoomConnection {
     this.clock = options.clock ?? new ServerClock();
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.pings = options.pings ?? 5;
+    this.followUpJitterMs = options.followUpJitterMs ?? 2000;
   }
 
   start(): void {
@@ -247,6 +253,7 @@ export class RoomConnection {
     this.set({ status: 'live', room: state, error: null });
     if (!needResync && !overflowed) {
       this.resyncStreak = 0;
+      this.followUp(state);
       return;
     }
     // A server whose snapshots keep lagging its events must not be asked in a tight loop.
@@ -278,7 +285,24 @@ export class RoomConnection {
       this.buffer.push({ event, payload } as AnyServerEvent);
       return;
     }
-    if (state !== room) this.set({ room: state });
+    if (state !== room) {
+      this.set({ room: state });
+      this.followUp(state);
+    }
+  }
+
+  /** Fetches a snapshot the state wants without a gap (see snapshotWanted), once per reason. */
+  private followUp(room: RoomState): void {
+    const key = snapshotWanted(room);
+    if (key === null || key === this.followUpKey) return;
+    this.followUpKey = key;
+    const seq = this.requestSeq;
+    setTimeout(() => {
+      // Any snapshot asked for since then is newer than the reason and brings the same.
+      if (seq === this.requestSeq && this.socket?.connected) {
+        this.requestSnapshot(CLIENT_EVENTS.ROOM_SYNC);
+      }
+    }, Math.random() * this.followUpJitterMs);
   }
 
   private async syncClock(): Promise<void> {

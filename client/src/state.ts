@@ -12,15 +12,24 @@ import type {
   ServerEventPayloads,
   Snapshot,
   Tally,
-  VoteValue,
 } from './generated/protocol';
 import { isOwnImage } from './selectors';
+import {
+  type WinnerRule,
+  applyTallies,
+  applyTallyEvent,
+  countedVotes,
+  isSealablePhase,
+  mergeTally,
+} from './tallies';
 
+export { applyTallies, applyVoteAck } from './tallies';
 export {
   canChangeEntry,
   canVote,
   isOwnImage,
   myVote,
+  snapshotWanted,
   statusCounts,
   totalVotes,
   visibleImages,
@@ -58,6 +67,16 @@ export interface RoomState {
   quota: Quota | null;
   entrySelection: boolean;
   generator: Generator | null;
+  /** Tallies are hidden now (the server sends null counts); only votesCast moves. */
+  sealed: boolean;
+  /** Whether this room seals its voting, as last seen in a sealable phase (for new rounds). */
+  sealsVotes: boolean;
+  /** Votes standing in the round over all images, from the snapshot and tally events. */
+  votesCast: number;
+  /** The viewer's gallery order key; it belongs to the round saltRoundId. */
+  gallerySalt: string;
+  saltRoundId: number;
+  winnerRule: WinnerRule;
 }
 
 export interface ApplyResult {
@@ -88,10 +107,6 @@ function winnerNote(prev: RoomState, announced: Image | null = null): WinnerNote
   };
 }
 
-function newerTally(current: Tally | undefined, incoming: Tally): Tally {
-  return current && current.seq >= incoming.seq ? current : incoming;
-}
-
 /**
  * Replaces the state with a snapshot. With the previous state of the same round, tallies
  * already shown at a higher seq and live progress are kept: a snapshot may have been
@@ -102,7 +117,7 @@ export function applySnapshot(snapshot: Snapshot, prev: RoomState | null = null)
   const prevById = new Map<number, Image>(sameRound ? prev.images.map((i) => [i.id, i]) : []);
   const images = snapshot.images.map((image) => {
     const old = prevById.get(image.id);
-    const tally = newerTally(old?.tally, image.tally);
+    const tally = mergeTally(old?.tally, image.tally);
     return tally === image.tally ? image : { ...image, tally };
   });
   const progress: Record<string, Progress> = {};
@@ -114,6 +129,7 @@ export function applySnapshot(snapshot: Snapshot, prev: RoomState | null = null)
   }
   let lastWinner: WinnerNote | null = null;
   if (prev !== null) lastWinner = sameRound ? prev.lastWinner : winnerNote(prev);
+  const sealed = snapshot.sealed === true;
   const myVotes: Record<string, 'up' | 'down'> = {};
   for (const [id, value] of Object.entries(snapshot.my_votes)) {
     if (value === 'up' || value === 'down') myVotes[id] = value;
@@ -132,6 +148,13 @@ export function applySnapshot(snapshot: Snapshot, prev: RoomState | null = null)
     quota: snapshot.quota ?? null,
     entrySelection: snapshot.entry_selection === true,
     generator: snapshot.generator ?? null,
+    // An older server without sealed voting: everything open, salt empty (still an order).
+    sealed,
+    sealsVotes: isSealablePhase(snapshot.round.phase) ? sealed : (prev?.sealsVotes ?? false),
+    votesCast: snapshot.votes_cast ?? countedVotes(images),
+    gallerySalt: snapshot.gallery_salt ?? '',
+    saltRoundId: snapshot.round.id,
+    winnerRule: snapshot.winner_rule === 'wilson' ? 'wilson' : 'net',
   };
 }
 
@@ -143,7 +166,7 @@ function upsertImage(state: RoomState, image: Image): RoomState {
     images = [...state.images, image];
   } else {
     const old = state.images[index]!;
-    const tally = newerTally(old.tally, image.tally);
+    const tally = mergeTally(old.tally, image.tally);
     images = state.images.slice();
     images[index] = tally === image.tally ? image : { ...image, tally };
   }
@@ -159,34 +182,36 @@ function upsertImage(state: RoomState, image: Image): RoomState {
   return { ...state, images, progress, quota };
 }
 
-function applyRound(state: RoomState, round: Round, winner: Image | null): RoomState {
-  if (round.id === state.round.id) return { ...state, round };
+/**
+ * A round change. Its tallies (sent when the round leaves the vote phase) are the reveal:
+ * applied to the ending round's images first, so the winner note and the reveal screen
+ * have counts. Leaving the sealable phases unseals; a new round starts sealed when the room
+ * seals and with no votes (the socket fetches a snapshot for the new round's salt).
+ */
+function applyRound(
+  state: RoomState,
+  round: Round,
+  winner: Image | null,
+  tallies: readonly Tally[] = [],
+): RoomState {
+  const revealed = tallies.length > 0 ? applyTallies(state, tallies) : state;
+  const open = !isSealablePhase(round.phase);
+  if (round.id === state.round.id) {
+    return { ...revealed, round, sealed: open ? false : revealed.sealed };
+  }
   // A new round starts the per-round counts afresh; the room cap stays.
   const quota = state.quota && { ...state.quota, generations_used: 0, entries_used: 0 };
   return {
-    ...state,
+    ...revealed,
     round,
     images: [],
     myVotes: {},
     progress: {},
-    lastWinner: winnerNote(state, winner),
+    lastWinner: winnerNote(revealed, winner),
     quota,
+    sealed: open ? false : state.sealsVotes,
+    votesCast: 0,
   };
-}
-
-/** Applies absolute tallies, per image only when the seq is higher than the one shown. */
-export function applyTallies(state: RoomState, tallies: readonly Tally[]): RoomState {
-  let images: Image[] | null = null;
-  for (const tally of tallies) {
-    const list: Image[] = images ?? state.images;
-    const index = list.findIndex((i) => i.id === tally.image_id);
-    if (index === -1) continue;
-    const image = list[index]!;
-    if (image.tally.seq >= tally.seq) continue;
-    images = images ?? state.images.slice();
-    images[index] = { ...image, tally };
-  }
-  return images ? { ...state, images } : state;
 }
 
 export function applyProgress(state: RoomState, event: ProgressEvent): RoomState {
@@ -228,7 +253,7 @@ export function applyEvent<E extends ServerEventName>(
       if (version > state.version + 1) return { state, needResync: true };
       const next =
         e.event === 'round:updated'
-          ? applyRound(state, e.payload.round, e.payload.winner ?? null)
+          ? applyRound(state, e.payload.round, e.payload.winner ?? null, e.payload.tallies)
           : upsertImage(state, e.payload.image);
       return { state: { ...next, version }, needResync: false };
     }
@@ -237,7 +262,7 @@ export function applyEvent<E extends ServerEventName>(
       return { state: applyProgress(state, e.payload), needResync: false };
     case 'tally':
       if (e.payload.version > state.version) return { state, needResync: true };
-      return { state: applyTallies(state, e.payload.tallies ?? []), needResync: false };
+      return { state: applyTallyEvent(state, e.payload), needResync: false };
     default:
       return unchanged;
   }
@@ -255,19 +280,6 @@ export function replayBuffered(state: RoomState, buffer: readonly AnyServerEvent
     if (result.needResync) return { state: current, needResync: true };
   }
   return { state: current, needResync: false };
-}
-
-/** A vote ack: my vote changes and its tally applies under the usual seq rule. */
-export function applyVoteAck(
-  state: RoomState,
-  imageId: number,
-  value: VoteValue,
-  tally: Tally,
-): RoomState {
-  const myVotes = { ...state.myVotes };
-  if (value === 'none') delete myVotes[imageId];
-  else myVotes[imageId] = value;
-  return applyTallies({ ...state, myVotes }, [tally]);
 }
 
 /**

@@ -69,4 +69,25 @@ describe('request', () => {
     await api.setPhase('main', { from: 'vote', to: 'closed', duration_s: null });
     expect(fetch.mock.calls[0]![0]).toBe('/api/host/rooms/main/phase');
   });
+
+  it('posts the facilitator clock changes', async () => {
+    const fetch = mockFetch(200, '{"round":{}}');
+    await api.pauseClock('main');
+    await api.resumeClock('main');
+    await api.extendClock('main', 60);
+    const calls = fetch.mock.calls.map(([path, init]) => [path, init!.method, init!.body]);
+    expect(calls).toEqual([
+      ['/api/host/rooms/main/pause', 'POST', '{}'],
+      ['/api/host/rooms/main/resume', 'POST', '{}'],
+      ['/api/host/rooms/main/extend', 'POST', '{"seconds":60}'],
+    ]);
+  });
+
+  it('reports a refused clock change with the server code', async () => {
+    mockFetch(409, '{"error":{"code":"not_paused","message":"the clock is not paused"}}');
+    await expect(api.resumeClock('main')).rejects.toMatchObject({
+      status: 409,
+      code: 'not_paused',
+    });
+  });
 });

@@ -5,6 +5,7 @@ import {
   countdownText,
   formatDuration,
   remainingMs,
+  roundCountdownText,
   sampleOffset,
 } from '../src/clock';
 
@@ -72,5 +73,20 @@ describe('countdown', () => {
     expect(countdownText(70_000, 5_000)).toBe('1:05 left');
     expect(countdownText(5_000, 5_000)).toBe("Time's up");
     expect(countdownText(null, 5_000)).toBeNull();
+  });
+
+  it('shows a paused clock with what is left and does not tick', () => {
+    const paused = { deadline: null, paused: true, remaining_s: 83.4 };
+    expect(roundCountdownText(paused, 5_000)).toBe('Paused – 1:24 left');
+    expect(roundCountdownText(paused, 500_000)).toBe('Paused – 1:24 left');
+    expect(roundCountdownText({ ...paused, remaining_s: 0 }, 0)).toBe('Paused – 0:00 left');
+    expect(roundCountdownText({ ...paused, remaining_s: null }, 0)).toBe('Paused');
+  });
+
+  it('counts down a running round, and an older server without paused', () => {
+    const running = { deadline: 70_000, paused: false, remaining_s: null };
+    expect(roundCountdownText(running, 5_000)).toBe('1:05 left');
+    expect(roundCountdownText({ deadline: 70_000 }, 5_000)).toBe('1:05 left');
+    expect(roundCountdownText({ deadline: null, paused: false }, 5_000)).toBeNull();
   });
 });

@@ -1,8 +1,31 @@
 // Protocol-shaped objects for tests, with overridable fields.
-import type { Image, Quota, Round, Snapshot, Tally } from '../src/generated/protocol';
+import type { Image, Quota, Round, Snapshot, Tally, TallyEvent } from '../src/generated/protocol';
+
+/** The server's formula (domain/views.py), rounded to 4 places as it sends it. */
+export function wilson(up: number, down: number, z = 1.96): number {
+  const n = up + down;
+  if (n === 0) return 0;
+  const p = up / n;
+  const centre = p + (z * z) / (2 * n);
+  const spread = z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return Math.round(((centre - spread) / (1 + (z * z) / n)) * 10_000) / 10_000;
+}
 
 export function tally(image_id: number, up = 0, down = 0, seq = 0): Tally {
-  return { image_id, up, down, score: up - down, seq };
+  return { image_id, up, down, score: up - down, wilson: wilson(up, down), seq };
+}
+
+/** A tally as a sealed room sends it: only the seq. */
+export function sealedTally(image_id: number, seq = 0): Tally {
+  return { image_id, up: null, down: null, score: null, wilson: null, seq };
+}
+
+export function tallyEvent(
+  version: number,
+  tallies: Tally[],
+  extra: Partial<TallyEvent> = {},
+): TallyEvent {
+  return { room: 'main', version, tallies, votes_cast: 0, sealed: false, ...extra };
 }
 
 export function round(overrides: Partial<Round> = {}): Round {
@@ -20,6 +43,8 @@ export function round(overrides: Partial<Round> = {}): Round {
     deadline: null,
     phase_started_at: 1_700_000_000_000,
     winner_id: null,
+    paused: false,
+    remaining_s: null,
     ...overrides,
   };
 }
@@ -63,7 +88,7 @@ export function done(id: number, overrides: Partial<Image> = {}): Image {
 
 export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
   return {
-    room: { slug: 'main', name: 'Main room' },
+    room: { slug: 'main', name: 'Main room', mode: 'facilitated' },
     version: 10,
     server_time: 1_700_000_000_000,
     round: round(),
@@ -73,6 +98,10 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     quota: null,
     entry_selection: false,
     generator: { provider: 'offline', model: null, offline: true },
+    sealed: false,
+    votes_cast: 0,
+    gallery_salt: 'salt-1',
+    winner_rule: 'net',
     ...overrides,
   };
 }

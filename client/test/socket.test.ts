@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ServerClock } from '../src/clock';
 import { RoomConnection, SocketError, type SocketLike, type StoreState } from '../src/socket';
-import { done, image, round, snapshot, tally } from './fixtures';
+import { done, image, round, sealedTally, snapshot, tally, tallyEvent } from './fixtures';
 
 interface Emitted {
   event: string;
@@ -82,7 +82,7 @@ describe('RoomConnection', () => {
     expect(socket.last('room:join').payload).toEqual({ room: 'main' });
     socket.fire('image:added', { room: 'main', version: 10, image: image(5) });
     socket.fire('image:added', { room: 'main', version: 11, image: image(6) });
-    socket.fire('tally', { room: 'main', version: 11, tallies: [tally(1, 2, 0, 1)] });
+    socket.fire('tally', tallyEvent(11, [tally(1, 2, 0, 1)]));
     expect(conn.getState().room).toBeNull();
 
     socket.last('room:join').ack({ ok: true, snapshot: snapshot({ images: [done(1)] }) });
@@ -167,7 +167,7 @@ describe('RoomConnection', () => {
 
   it('falls back to room:join when room:sync is refused', async () => {
     const { socket, conn } = await joined();
-    socket.fire('tally', { room: 'main', version: 12, tallies: [] });
+    socket.fire('tally', tallyEvent(12, []));
     socket
       .last('room:sync')
       .ack({ ok: false, error: { code: 'not_in_room', message: 'join first' } });
@@ -261,5 +261,47 @@ describe('RoomConnection', () => {
     socket.fire('image:added', { room: 'main', version: 11, image: image(3) });
     expect(conn.getState().room!.images.map((i) => i.id)).toEqual([1, 2, 3]);
     expect(conn.getState().room!.version).toBe(11);
+  });
+
+  it("fetches the new round's snapshot (its gallery salt) once, after a jitter", async () => {
+    vi.useFakeTimers();
+    const socket = new FakeSocket();
+    const conn = new RoomConnection('main', {
+      createSocket: () => socket,
+      pings: 0,
+      followUpJitterMs: 1000,
+    });
+    conn.start();
+    socket.connect();
+    socket.last('room:join').ack({ ok: true, snapshot: snapshot({ gallery_salt: 'r1' }) });
+    await vi.advanceTimersByTimeAsync(0);
+    const next = round({ id: 2, number: 2 });
+    socket.fire('round:updated', { room: 'main', version: 11, round: next, winner: null });
+    socket.fire('image:added', { room: 'main', version: 12, image: image(5, { round_id: 2 }) });
+    expect(socket.count('room:sync')).toBe(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(socket.count('room:sync')).toBe(1);
+    socket.last('room:sync').ack({
+      ok: true,
+      snapshot: snapshot({
+        version: 12,
+        round: next,
+        images: [image(5, { round_id: 2 })],
+        gallery_salt: 'r2',
+      }),
+    });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(conn.getState().room!.gallerySalt).toBe('r2');
+    expect(socket.count('room:sync')).toBe(1);
+  });
+
+  it('shows a sealed vote ack as my vote without counts', async () => {
+    const { socket, conn } = await joined();
+    const pending = conn.castVote(1, 'up');
+    socket.last('vote:cast').ack({ ok: true, image_id: 1, value: 'up', tally: sealedTally(1, 1) });
+    await pending;
+    const room = conn.getState().room!;
+    expect(room.myVotes).toEqual({ '1': 'up' });
+    expect(room.images[0]!.tally.up).toBeNull();
   });
 });

@@ -13,7 +13,7 @@ import {
   statusCounts,
   totalVotes,
 } from '../src/state';
-import { done, image, round, snapshot, tally } from './fixtures';
+import { done, image, round, snapshot, tally, tallyEvent } from './fixtures';
 
 const base = () => applySnapshot(snapshot({ images: [done(1), image(2)] }));
 
@@ -206,11 +206,7 @@ describe('applyEvent versioning', () => {
 describe('tally', () => {
   it('applies only higher seqs, per image', () => {
     let s = applyTallies(base(), [tally(1, 2, 0, 4)]);
-    const r = applyEvent(s, 'tally', {
-      room: 'main',
-      version: 10,
-      tallies: [tally(1, 1, 0, 3), tally(2, 0, 1, 1)],
-    });
+    const r = applyEvent(s, 'tally', tallyEvent(10, [tally(1, 1, 0, 3), tally(2, 0, 1, 1)]));
     expect(r.needResync).toBe(false);
     s = r.state;
     expect(s.images[0]!.tally).toEqual(tally(1, 2, 0, 4));
@@ -219,11 +215,7 @@ describe('tally', () => {
   });
 
   it('does not advance the version and accepts an older version', () => {
-    const r = applyEvent(base(), 'tally', {
-      room: 'main',
-      version: 8,
-      tallies: [tally(1, 1, 0, 1)],
-    });
+    const r = applyEvent(base(), 'tally', tallyEvent(8, [tally(1, 1, 0, 1)]));
     expect(r.needResync).toBe(false);
     expect(r.state.version).toBe(10);
     expect(r.state.images[0]!.tally.up).toBe(1);
@@ -231,7 +223,7 @@ describe('tally', () => {
 
   it('a tally ahead of our version is a gap', () => {
     const s = base();
-    const r = applyEvent(s, 'tally', { room: 'main', version: 11, tallies: [tally(1, 1, 0, 1)] });
+    const r = applyEvent(s, 'tally', tallyEvent(11, [tally(1, 1, 0, 1)]));
     expect(r.needResync).toBe(true);
     expect(r.state).toBe(s);
   });
@@ -299,7 +291,7 @@ describe('replayBuffered', () => {
       ev({ event: 'image:added', payload: { room: 'main', version: 10, image: image(6) } }),
       ev({ event: 'image:added', payload: { room: 'main', version: 11, image: image(3) } }),
       ev({ event: 'image:updated', payload: { room: 'main', version: 12, image: done(3) } }),
-      ev({ event: 'tally', payload: { room: 'main', version: 12, tallies: [tally(3, 1, 0, 1)] } }),
+      ev({ event: 'tally', payload: tallyEvent(12, [tally(3, 1, 0, 1)]) }),
     ];
     const r = replayBuffered(base(), buffer);
     expect(r.needResync).toBe(false);

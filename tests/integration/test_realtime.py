@@ -66,7 +66,7 @@ async def test_submission_and_votes_reach_every_screen(screens) -> None:  # type
     assert moved["version"] > entered["version"]
 
     ack = await bob.sio.call("vote:cast", {"room": "main", "image_id": image_id, "value": "up"}, timeout=10)
-    assert ack == {"ok": True, "image_id": image_id, "value": "up", "tally": {"image_id": image_id, "up": 1, "down": 0, "score": 1, "seq": 1}}
+    assert ack == {"ok": True, "image_id": image_id, "value": "up", "tally": {"image_id": image_id, "up": 1, "down": 0, "score": 1, "wilson": 0.2065, "seq": 1}}
     tally = await projector.wait_for("tally", lambda d: any(t["image_id"] == image_id and t["up"] == 1 for t in d["tallies"]))
     assert tally["version"] == moved["version"]
 

@@ -43,7 +43,7 @@ async def test_full_round_winner_becomes_next_seed(app):  # type: ignore[no-unty
         response = await voter.post("/api/rooms/main/votes", json={"image_id": image_id, "value": value})
         assert response.status_code == 200, await response.get_data(as_text=True)
     tally = (await response.get_json())["tally"]
-    assert tally == {"image_id": balloon["id"], "up": 0, "down": 0, "score": 0, "seq": 2}
+    assert tally == {"image_id": balloon["id"], "up": 0, "down": 0, "score": 0, "wilson": 0.0, "seq": 2}
 
     snap = await snapshot(carol)
     assert snap["my_votes"] == {str(kite["id"]): "up"}

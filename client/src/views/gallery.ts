@@ -1,9 +1,13 @@
 // The round's gallery, shared by the participant page (with votes) and the host console
-// (read-only). Cards are updated in place so live tallies never steal keyboard focus.
+// (read-only). Cards are updated in place so live tallies never steal keyboard focus, and
+// in the viewer's own order (order.ts), in which a new image never moves the others.
 import { el, setAttr, setText } from '../dom';
+import { isEntered } from '../entries';
 import type { Image, VoteValue } from '../generated/protocol';
+import { orderGallery } from '../order';
 import { type RoomState, canVote, isOwnImage, myVote, visibleImages } from '../state';
 import { progressValue, statusText } from './format';
+import { TallyLine } from './tally-line';
 
 interface Card {
   root: HTMLElement;
@@ -20,9 +24,7 @@ interface Card {
   private: HTMLSpanElement;
   prompt: HTMLParagraphElement;
   author: HTMLParagraphElement;
-  up: HTMLSpanElement;
-  down: HTMLSpanElement;
-  score: HTMLSpanElement;
+  tally: TallyLine;
   voteUp: HTMLButtonElement | null;
   voteDown: HTMLButtonElement | null;
 }
@@ -55,7 +57,7 @@ export class Gallery {
     this.state = state;
     const seen = new Set<number>();
     let previous: Element | null = null;
-    const images = visibleImages(state);
+    const images = orderGallery(visibleImages(state), state.gallerySalt);
     for (const image of images) {
       seen.add(image.id);
       let card = this.cards.get(image.id);
@@ -123,28 +125,7 @@ export class Gallery {
     );
     const prompt = el('p', { class: 'card-prompt' });
     const author = el('p', { class: 'card-author muted' });
-    const up = el('span', { 'data-testid': 'tally-up' });
-    const down = el('span', { 'data-testid': 'tally-down' });
-    const score = el('span', { 'data-testid': 'tally-score' });
-    const tally = el(
-      'p',
-      { class: 'tally' },
-      el(
-        'span',
-        { class: 'tally-item' },
-        el('span', { 'aria-hidden': 'true' }, '▲ '),
-        el('span', { class: 'sr-only' }, 'Up votes: '),
-        up,
-      ),
-      el(
-        'span',
-        { class: 'tally-item' },
-        el('span', { 'aria-hidden': 'true' }, '▼ '),
-        el('span', { class: 'sr-only' }, 'Down votes: '),
-        down,
-      ),
-      el('span', { class: 'tally-item tally-score' }, 'Score ', score),
-    );
+    const tally = new TallyLine();
     let voteUp: HTMLButtonElement | null = null;
     let voteDown: HTMLButtonElement | null = null;
     const badges = el('div', { class: 'badges' });
@@ -155,7 +136,7 @@ export class Gallery {
       badges,
       prompt,
       author,
-      tally,
+      tally.element,
     );
     if (!this.options.readOnly) {
       voteUp = el(
@@ -199,9 +180,7 @@ export class Gallery {
       private: privateBadge,
       prompt,
       author,
-      up,
-      down,
-      score,
+      tally,
       voteUp,
       voteDown,
     };
@@ -253,9 +232,11 @@ export class Gallery {
     setText(card.prompt, image.prompt);
     const nickname = image.author?.nickname ?? 'someone';
     setText(card.author, isOwnImage(state, image) ? `by ${nickname} (you)` : `by ${nickname}`);
-    setText(card.up, String(image.tally.up));
-    setText(card.down, String(image.tally.down));
-    setText(card.score, String(image.tally.score));
+    // Votes only concern finished, entered edits; a private attempt or one still being
+    // made has nothing to count.
+    const counted = image.status === 'done' && isEntered(image, state.entrySelection);
+    card.tally.element.hidden = !counted;
+    if (counted) card.tally.update(image.tally, state.winnerRule);
 
     if (card.voteUp && card.voteDown) {
       const mine = myVote(state, image.id);

@@ -1,14 +1,21 @@
 // Facilitator console: sign in with the token, watch the room live as a spectator, and
 // move the round through the phases the protocol allows.
 import { ApiError, api } from '../api';
-import { countdownText } from '../clock';
+import { type RoundClock, roundCountdownText } from '../clock';
 import { el, setText } from '../dom';
-import { LIMITS, PHASE_TRANSITIONS, type Phase } from '../generated/protocol';
+import { LIMITS, PHASE_TRANSITIONS, type Phase, type Round } from '../generated/protocol';
 import { RoomConnection, type StoreState } from '../socket';
-import { statusCounts, totalVotes } from '../state';
-import { TRANSITION_LABELS, parseDuration } from './format';
+import { statusCounts } from '../state';
+import { TRANSITION_LABELS, WINNER_RULE_TEXT, parseDuration, sentence } from './format';
 import { showSignIn } from './signin';
 import { Gallery } from './gallery';
+import { type ClockAction, ClockControls } from './host-clock';
+
+const CLOCK_DONE: Record<ClockAction, string> = {
+  pause: 'Clock paused.',
+  resume: 'Clock running again.',
+  extend: 'Phase extended.',
+};
 
 function signIn(root: HTMLElement, slug: string): void {
   showSignIn(root, () => new HostConsole(root, slug).start());
@@ -41,6 +48,14 @@ class HostConsole {
   private readonly connStatus = el('span', { class: 'conn-status', role: 'status' });
   private readonly seed = el('img', { class: 'host-seed', alt: 'Current seed image' });
   private readonly counts = el('dl', { class: 'counts' });
+  // The console gets the same sealed tallies as everyone: it says so instead of counts.
+  private readonly sealed = el(
+    'p',
+    { class: 'sealed-note', 'data-testid': 'host-sealed', hidden: true },
+    'Sealed: the counts stay hidden, here too, until the reveal.',
+  );
+  private readonly winnerRule = el('p', { class: 'muted', 'data-testid': 'host-winner-rule' });
+  private readonly clock: ClockControls;
   private readonly duration = el('input', {
     id: 'duration',
     type: 'number',
@@ -60,7 +75,7 @@ class HostConsole {
   });
   private readonly notice = el('p', { class: 'notice', role: 'status', hidden: true });
   private currentPhase: Phase | null = null;
-  private deadline: number | null = null;
+  private clockRound: RoundClock | null = null;
   private busy = false;
   private timer = 0;
 
@@ -69,6 +84,14 @@ class HostConsole {
     private readonly slug: string,
   ) {
     this.connection = new RoomConnection(slug);
+    this.clock = new ClockControls(slug, {
+      onDone: (round, action) => {
+        this.error.hidden = true;
+        this.say(CLOCK_DONE[action]);
+        this.resyncUnlessShown(round);
+      },
+      onError: (err) => this.handleError(err),
+    });
   }
 
   start(): void {
@@ -99,6 +122,8 @@ class HostConsole {
           el('label', { for: 'duration' }, 'Duration of the next phase (seconds, optional)'),
           this.duration,
           this.actions,
+          el('h3', { class: 'subhead' }, 'Clock'),
+          this.clock.element,
           this.error,
           this.notice,
         ),
@@ -108,6 +133,8 @@ class HostConsole {
           el('h2', { id: 'status-title' }, 'This round'),
           this.seed,
           this.counts,
+          this.sealed,
+          this.winnerRule,
         ),
         this.gallery.element,
       ),
@@ -135,19 +162,27 @@ class HostConsole {
     this.phase.dataset['phase'] = round.phase;
     if (this.seed.getAttribute('src') !== round.seed.thumb_url)
       this.seed.src = round.seed.thumb_url;
-    this.deadline = round.deadline;
+    this.clockRound = round;
+    this.clock.update(round);
     const counts = statusCounts(state);
-    const rows: [string, number][] = [
-      ['Images', state.images.length],
-      ...Object.entries(counts).map(([status, n]) => [status, n] as [string, number]),
-      ['Votes', totalVotes(state)],
+    type Row = [label: string, value: number, testid: string];
+    const rows: Row[] = [
+      ['Images', state.images.length, 'count-images'],
+      ...Object.entries(counts).map(([status, n]): Row => [
+        capitalise(status),
+        n,
+        `count-${status}`,
+      ]),
+      ['Votes cast', state.votesCast, 'host-votes-cast'],
     ];
     this.counts.replaceChildren(
-      ...rows.flatMap(([k, v]) => [
+      ...rows.flatMap(([k, v, testid]) => [
         el('dt', {}, k),
-        el('dd', { 'data-testid': `count-${k.toLowerCase()}` }, String(v)),
+        el('dd', { 'data-testid': testid }, String(v)),
       ]),
     );
+    this.sealed.hidden = !state.sealed;
+    setText(this.winnerRule, WINNER_RULE_TEXT[state.winnerRule]);
     if (round.phase !== this.currentPhase) {
       this.currentPhase = round.phase;
       this.renderActions(round.phase);
@@ -188,29 +223,48 @@ class HostConsole {
     this.setBusy(true);
     try {
       const { round } = await api.setPhase(this.slug, { from, to, duration_s: duration.value });
-      // The socket normally brings the change first; if it has not shortly, fetch it.
-      window.setTimeout(() => {
-        const shown = this.connection.getState().room?.round;
-        if (!shown || shown.id !== round.id || shown.phase !== round.phase)
-          this.connection.resync();
-      }, 2000);
-      this.notice.textContent = `Moved from ${from} to ${to}.`;
-      this.notice.hidden = false;
+      this.resyncUnlessShown(round);
+      this.say(`Moved from ${from} to ${to}.`);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'phase_changed') {
-        this.showError(
-          'Someone else already changed the phase. The console shows the current state.',
-        );
-        this.connection.resync();
-      } else if (err instanceof ApiError && err.code === 'not_facilitator') {
-        this.teardown();
-        signIn(this.root, this.slug);
-      } else {
-        this.showError(err instanceof ApiError ? err.message : 'Could not change the phase.');
-      }
+      this.handleError(err instanceof ApiError ? err : 'Could not change the phase.');
     } finally {
       this.setBusy(false);
     }
+  }
+
+  /** The socket normally brings the change first; if it has not shortly, fetch it. */
+  private resyncUnlessShown(round: Round): void {
+    window.setTimeout(() => {
+      const shown = this.connection.getState().room?.round;
+      const same =
+        shown?.id === round.id &&
+        shown.phase === round.phase &&
+        shown.paused === round.paused &&
+        shown.deadline === round.deadline;
+      if (!same) this.connection.resync();
+    }, 2000);
+  }
+
+  private say(message: string): void {
+    this.notice.textContent = message;
+    this.notice.hidden = false;
+  }
+
+  private handleError(err: ApiError | string): void {
+    this.notice.hidden = true;
+    if (typeof err === 'string') return this.showError(err);
+    if (err.code === 'not_facilitator') {
+      this.teardown();
+      signIn(this.root, this.slug);
+      return;
+    }
+    if (err.code === 'phase_changed') {
+      // The server's words say what changed; the console then shows the current state.
+      this.showError(`${sentence(err.message)} The console shows the current state.`);
+      this.connection.resync();
+      return;
+    }
+    this.showError(sentence(err.message));
   }
 
   private showError(message: string): void {
@@ -219,8 +273,10 @@ class HostConsole {
   }
 
   private tick(): void {
-    const text = countdownText(this.deadline, this.connection.clock.now());
+    const round = this.clockRound;
+    const text = round ? roundCountdownText(round, this.connection.clock.now()) : null;
     this.countdown.hidden = text === null;
+    this.countdown.dataset['paused'] = String(round?.paused === true);
     if (text !== null) setText(this.countdown, text);
   }
 
@@ -238,4 +294,8 @@ class HostConsole {
     this.teardown();
     signIn(this.root, this.slug);
   }
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }

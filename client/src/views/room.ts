@@ -1,12 +1,12 @@
 // Participant page: seed + mask + prompt in the generate phase, live gallery and votes.
 import { ApiError, api } from '../api';
-import { countdownText } from '../clock';
+import { roundCountdownText } from '../clock';
 import { Toast, el, setText } from '../dom';
 import type { Image, Me, VoteValue } from '../generated/protocol';
 import { RoomConnection, type StoreState } from '../socket';
 import type { RoomState } from '../state';
 import { Composer } from './composer';
-import { PHASE_HINTS } from './format';
+import { PHASE_HINTS, WINNER_RULE_TEXT, sentence, votesCastText } from './format';
 import { Gallery } from './gallery';
 import { MySubmissions } from './submissions';
 
@@ -48,6 +48,20 @@ class RoomView {
   });
   private readonly connStatus = el('span', { class: 'conn-status', role: 'status' });
   private readonly hint = el('p', { class: 'phase-hint' });
+  private readonly votesCast = el('span', { class: 'votes-cast', 'data-testid': 'votes-cast' });
+  private readonly sealedNote = el(
+    'span',
+    { class: 'sealed-note', 'data-testid': 'sealed-note' },
+    'Votes are sealed until the reveal',
+  );
+  private readonly winnerRule = el('span', { class: 'muted', 'data-testid': 'winner-rule' });
+  private readonly voteStatus = el(
+    'p',
+    { class: 'vote-status', 'data-testid': 'vote-status', role: 'status', hidden: true },
+    this.votesCast,
+    this.sealedNote,
+    this.winnerRule,
+  );
   private readonly banner = el('div', {
     class: 'winner-banner',
     'data-testid': 'winner-banner',
@@ -60,6 +74,8 @@ class RoomView {
   private readonly gallery: Gallery;
   private state: RoomState | null = null;
   private roundId: number | null = null;
+  /** The round whose winner the reveal already announced. */
+  private revealedRoundId: number | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -110,6 +126,7 @@ class RoomView {
       this.fatal,
       this.banner,
       this.hint,
+      this.voteStatus,
       layout,
       this.toast.element,
     );
@@ -147,14 +164,38 @@ class RoomView {
     this.composer.setOpen(round.phase === 'generate', 'Submissions open in the generate phase');
     this.mine.update(state);
     this.gallery.update(state);
+    this.renderVoteStatus(state);
     if (isNewRound && previous) this.announceWinner(previous, state);
+    else if (round.phase === 'reveal') this.announceReveal(state);
     this.tick();
   }
 
+  /** Votes cast (all that shows of the votes while sealed), the seal and the winner rule. */
+  private renderVoteStatus(state: RoomState): void {
+    const phase = state.round.phase;
+    this.voteStatus.hidden = !(phase === 'vote' || phase === 'reveal' || state.votesCast > 0);
+    setText(this.votesCast, votesCastText(state.votesCast));
+    this.sealedNote.hidden = !state.sealed;
+    this.winnerRule.hidden = phase !== 'vote';
+    setText(this.winnerRule, WINNER_RULE_TEXT[state.winnerRule]);
+  }
+
   private tick(): void {
-    const text = countdownText(this.state?.round.deadline ?? null, this.connection.clock.now());
+    const round = this.state?.round;
+    const text = round ? roundCountdownText(round, this.connection.clock.now()) : null;
     this.countdown.hidden = text === null;
+    this.countdown.dataset['paused'] = String(round?.paused === true);
     if (text !== null) setText(this.countdown, text);
+  }
+
+  /** The reveal names the winner at once, before the next round makes it the seed. */
+  private announceReveal(state: RoomState): void {
+    const id = state.round.winner_id;
+    if (id === null || this.revealedRoundId === state.round.id) return;
+    const winner = state.images.find((i) => i.id === id);
+    if (!winner) return;
+    this.revealedRoundId = state.round.id;
+    this.showBanner(state.round.number, winner.prompt, winner.author?.nickname ?? null);
   }
 
   private showBanner(roundNumber: number, prompt: string, nickname: string | null): void {
@@ -197,7 +238,8 @@ class RoomView {
     try {
       await this.connection.castVote(image.id, value);
     } catch (err) {
-      this.toast.show(err instanceof Error ? err.message : 'Your vote was not counted.');
+      // The server's words (e.g. 429 rate_limited: "you are sending votes too fast…").
+      this.toast.show(err instanceof Error ? sentence(err.message) : 'Your vote was not counted.');
     }
   }
 }

@@ -3,7 +3,7 @@
 python-socketio's manager reconnects when the connection raises, but a subscription can
 also stop delivering without an error. Every process therefore publishes a heartbeat on the
 room channel; the listener records when it last heard anything. A listener that has heard
-nothing for a few heartbeats is reported unhealthy (GET /healthz) and restarted.
+nothing for three heartbeats is reported unhealthy (GET /healthz), and restarted at five.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ class MonitoredRedisManager(socketio.AsyncRedisManager):
     def silent_for_s(self) -> float | None:
         return None if self.last_heard is None else time.monotonic() - self.last_heard
 
-    def deaf(self) -> bool:
+    def deaf(self, heartbeats: int = 3) -> bool:
         silent = self.silent_for_s
-        return silent is None or silent > 3 * self.heartbeat_s
+        return silent is None or silent > heartbeats * self.heartbeat_s
 
     def start_watchdog(self) -> None:
         """Start listening now (python-socketio waits for the first client otherwise), publish
@@ -64,9 +64,13 @@ class MonitoredRedisManager(socketio.AsyncRedisManager):
             await asyncio.sleep(self.heartbeat_s)
             if self.deaf():
                 if not was_deaf:
-                    log.error("the Redis subscription has heard nothing for %.1f s; restarting it", self.silent_for_s or 0)
+                    log.error("the Redis subscription has heard nothing for %.1f s", self.silent_for_s or 0)
                 was_deaf = True
-                self._restart_listener()
+                # Health reports it from three silent heartbeats; a restart follows at five,
+                # in case the listener only stalled.
+                if self.deaf(heartbeats=5):
+                    log.error("restarting the Redis subscription")
+                    self._restart_listener()
             elif was_deaf:
                 log.warning("the Redis subscription is live again")
                 was_deaf = False

@@ -1,0 +1,132 @@
+// The facilitator's clock buttons: pause, resume and extend the current phase's deadline.
+// Each button shows only when it applies to the round as the console last saw it; the
+// server has the last word (409 already_paused, not_paused, no_deadline, phase_changed).
+import { ApiError, api } from '../api';
+import { el } from '../dom';
+import { LIMITS, type Round } from '../generated/protocol';
+import { formatDuration } from '../clock';
+
+export type ClockAction = 'pause' | 'resume' | 'extend';
+
+/** Which clock buttons apply to a round (pure, for tests). */
+export function clockActions(round: Pick<Round, 'phase' | 'deadline' | 'paused'>): ClockAction[] {
+  if (round.phase === 'closed') return [];
+  const actions: ClockAction[] = [];
+  if (round.paused === true) actions.push('resume');
+  else if (round.deadline !== null) actions.push('pause');
+  actions.push('extend');
+  return actions;
+}
+
+/** "+1 min", "+90 s", "+2 min"; null for a value the server would refuse. */
+export function extendLabel(raw: string): string | null {
+  const seconds = Number(raw.trim());
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > LIMITS.phase_duration_max_s) {
+    return null;
+  }
+  if (seconds % 60 === 0 && seconds < 3600) return `+${seconds / 60} min`;
+  return seconds < 60 ? `+${seconds} s` : `+${formatDuration(seconds * 1000)}`;
+}
+
+export interface ClockHooks {
+  /** The server took it; its round:updated event follows on the socket. */
+  onDone: (round: Round, action: ClockAction) => void;
+  /** An ApiError (e.g. 409 not_paused) or a message of our own. */
+  onError: (error: ApiError | string) => void;
+}
+
+export class ClockControls {
+  readonly element: HTMLElement;
+  private readonly pause = el(
+    'button',
+    { type: 'button', 'data-testid': 'host-pause' },
+    'Pause clock',
+  );
+  private readonly resume = el(
+    'button',
+    { type: 'button', 'data-testid': 'host-resume' },
+    'Resume clock',
+  );
+  private readonly extend = el(
+    'button',
+    { type: 'button', 'data-testid': 'host-extend' },
+    '+1 min',
+  );
+  private readonly seconds = el('input', {
+    id: 'extend-seconds',
+    type: 'number',
+    min: 1,
+    max: LIMITS.phase_duration_max_s,
+    step: 1,
+    value: 60,
+    inputmode: 'numeric',
+    'data-testid': 'host-extend-seconds',
+  });
+  private busy = false;
+
+  constructor(
+    private readonly slug: string,
+    private readonly hooks: ClockHooks,
+  ) {
+    this.pause.addEventListener('click', () => void this.run('pause'));
+    this.resume.addEventListener('click', () => void this.run('resume'));
+    this.extend.addEventListener('click', () => void this.run('extend'));
+    this.seconds.addEventListener('input', () => {
+      const label = extendLabel(this.seconds.value);
+      this.extend.textContent = label ?? 'Extend';
+      this.extend.disabled = this.busy || label === null;
+    });
+    this.element = el(
+      'div',
+      // Hidden until the first round arrives: no button may show before we know it applies.
+      { class: 'clock-controls', role: 'group', 'aria-label': 'Phase clock', hidden: true },
+      this.pause,
+      this.resume,
+      el(
+        'span',
+        { class: 'extend-group' },
+        this.extend,
+        el('label', { for: 'extend-seconds', class: 'sr-only' }, 'Extend by seconds'),
+        this.seconds,
+        el('span', { class: 'muted', 'aria-hidden': 'true' }, 's'),
+      ),
+    );
+  }
+
+  update(round: Round): void {
+    const actions = clockActions(round);
+    this.element.hidden = actions.length === 0;
+    this.pause.hidden = !actions.includes('pause');
+    this.resume.hidden = !actions.includes('resume');
+  }
+
+  private async run(action: ClockAction): Promise<void> {
+    if (this.busy) return;
+    const seconds = Number(this.seconds.value.trim());
+    if (action === 'extend' && extendLabel(this.seconds.value) === null) {
+      return this.hooks.onError(
+        `Extend by a whole number of seconds from 1 to ${LIMITS.phase_duration_max_s}.`,
+      );
+    }
+    this.setBusy(true);
+    try {
+      const { round } =
+        action === 'pause'
+          ? await api.pauseClock(this.slug)
+          : action === 'resume'
+            ? await api.resumeClock(this.slug)
+            : await api.extendClock(this.slug, seconds);
+      this.hooks.onDone(round, action);
+    } catch (err) {
+      this.hooks.onError(err instanceof ApiError ? err : 'Could not change the clock.');
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
+  private setBusy(busy: boolean): void {
+    this.busy = busy;
+    for (const button of [this.pause, this.resume, this.extend]) button.disabled = busy;
+    if (!busy) this.extend.disabled = extendLabel(this.seconds.value) === null;
+  }
+}
