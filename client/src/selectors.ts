@@ -16,10 +16,10 @@ export function isOwnImage(state: RoomState, image: Image): boolean {
 export function canVote(state: RoomState, image: Image): boolean {
   return (
     state.me !== null &&
-    state.round.phase === 'vote' &&
+    state.votingPhases.includes(state.round.phase) &&
     image.status === 'done' &&
     isEntered(image, state.entrySelection) &&
-    !isOwnImage(state, image)
+    (state.selfVotes || !isOwnImage(state, image))
   );
 }
 

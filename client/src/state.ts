@@ -77,6 +77,9 @@ export interface RoomState {
   gallerySalt: string;
   saltRoundId: number;
   winnerRule: WinnerRule;
+  /** Phases in which votes are accepted, and whether one may vote on one's own edits. */
+  votingPhases: string[];
+  selfVotes: boolean;
 }
 
 export interface ApplyResult {
@@ -155,6 +158,8 @@ export function applySnapshot(snapshot: Snapshot, prev: RoomState | null = null)
     gallerySalt: snapshot.gallery_salt ?? '',
     saltRoundId: snapshot.round.id,
     winnerRule: snapshot.winner_rule === 'wilson' ? 'wilson' : 'net',
+    votingPhases: snapshot.voting?.phases ?? ['vote'],
+    selfVotes: snapshot.voting?.self_votes === true,
   };
 }
 

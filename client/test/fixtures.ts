@@ -98,6 +98,7 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     quota: null,
     entry_selection: false,
     generator: { provider: 'offline', model: null, offline: true },
+    voting: { phases: ['vote'], self_votes: false },
     sealed: false,
     votes_cast: 0,
     gallery_salt: 'salt-1',

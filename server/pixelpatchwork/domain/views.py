@@ -199,4 +199,5 @@ async def snapshot(
         "votes_cast": await votes_cast(session, round_.id),
         "gallery_salt": policy.gallery_salt(round_.id, user.id if user else None),
         "winner_rule": policy.winner_rule,
+        "voting": {"phases": list(policy.voting_phases()), "self_votes": policy.self_votes},
     }
