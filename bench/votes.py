@@ -685,14 +685,18 @@ async def run(quick: bool | None = None) -> dict[str, Any]:
                 figures["server_rss_after_mib"] = round(rss_after / 1024, 1)
                 figures["kib_per_connection"] = round((rss_after - rss_before) / max(joined, 1), 1)
 
-                # A spectator on each process measuring tally sizes, for the floor's payload.
+                # A spectator on each process: tally sizes (for the floor's payload) and pings
+                # (to see when the servers are quiet again after the voting).
                 import socketio
 
                 sizer = TallySizer()
-                probe = socketio.AsyncClient(reconnection=False)
-                probe.on("tally", sizer.on_tally)
-                await probe.connect(bases[1], transports=["websocket"], wait_timeout=30)
-                await probe.call("room:join", {"room": "main"}, timeout=30)
+                probes = []
+                for base in bases:
+                    probe = socketio.AsyncClient(reconnection=False)
+                    probe.on("tally", sizer.on_tally)
+                    await probe.connect(base, transports=["websocket"], wait_timeout=30)
+                    await probe.call("room:join", {"room": "main"}, timeout=30)
+                    probes.append(probe)
 
                 # Voting
                 start = time.time() + 1.5
@@ -716,19 +720,34 @@ async def run(quick: bool | None = None) -> dict[str, Any]:
                 figures["cpu_cores_busy"] = busy
                 figures["cpu_cores"] = os.cpu_count()
                 await _gather_messages(results, "voted", CLIENT_PROCESSES, VOTE_TIMEOUT_S + 60)
-                # Let the last tallies propagate and any backlog drain, so the floor is
-                # measured on a quiet system: 1.5 s without a tally event (at most 30 s).
+                # Let the last tallies propagate and any backlog drain, so the floor is measured
+                # on a quiet system: no tally event for 1.5 s and both servers answering a ping
+                # within 50 ms three times in a row (waiting at most 45 s).
                 quiet_started = time.monotonic()
-                while time.time() - sizer.last < 1.5 and time.monotonic() - quiet_started < 30:
-                    await asyncio.sleep(0.1)
+                fast = 0
+                while time.monotonic() - quiet_started < 45:
+                    pings = []
+                    for probe in probes:
+                        sent = time.time()
+                        try:
+                            await probe.call("time:ping", {"client_time": int(sent * 1000)}, timeout=5)
+                            pings.append(time.time() - sent)
+                        except Exception:  # noqa: BLE001 - a slow server is not quiet yet
+                            pings.append(5.0)
+                    fast = fast + 1 if max(pings) < 0.05 else 0
+                    if fast >= 3 and time.time() - sizer.last >= 1.5:
+                        break
+                    await asyncio.sleep(0.2)
                 figures["drain_s"] = round(time.monotonic() - quiet_started, 1)
+                figures["quiet_before_floor"] = fast >= 3
 
                 # The floor: a plain broadcast of a tally-sized event, same clients, processes, Redis.
                 sizes = sorted(sizer.sizes)
                 tally_size = sizes[len(sizes) // 2] if sizes else 1000
                 figures["tally_event_bytes"] = tally_size
                 figures["tally_events_seen_by_probe"] = len(sizes)
-                await probe.disconnect()
+                for probe in probes:
+                    await probe.disconnect()
                 manager = socketio.AsyncRedisManager(REDIS_URL, channel=channel, write_only=True)
                 sent_at: dict[int, float] = {}
                 for idx in range(FLOOR_BROADCASTS):
@@ -942,8 +961,9 @@ minus the vote's acknowledgement (per client process first, then merged by maxim
 Throughput is acknowledged votes over the time from the start to the last acknowledgement.
 The floor is {FLOOR_BROADCASTS} broadcasts, {FLOOR_GAP_S * 1000:.0f} ms apart, of a `bench:floor` event the
 size of a median tally event, emitted into the room's Socket.IO room through the same
-Redis channel by a write-only `AsyncRedisManager`, once no tally has arrived for 1.5 s
-after the voting (waited {f.get('drain_s')} s); its latency is the last client's arrival
+Redis channel by a write-only `AsyncRedisManager`, once the system is quiet after the
+voting: no tally for 1.5 s and both servers answering a `time:ping` within 50 ms three times
+in a row (waited {f.get('drain_s')} s; quiet {'reached' if f.get('quiet_before_floor') else '**not reached** in 45 s'}); its latency is the last client's arrival
 minus the send time. Afterwards the servers are stopped and the database is checked: every
 image's up/down counters against a recount of `votes`, and every (participant, image) row
 against a replay of that participant's acknowledged votes in order (a vote whose answer never

@@ -30,6 +30,12 @@ def clean_prompt(raw: str) -> str:
     return prompt
 
 
+def check_generate_phase(phase: str) -> None:
+    """Edits are accepted only while the round is in the generate phase."""
+    if phase != "generate":
+        raise conflict("wrong_phase", f"edits are accepted only in the generate phase; the round is in the {phase} phase")
+
+
 def image_keys(room_id: int, image_id: int) -> dict[str, str]:
     """Where an image's generated files live in storage (the mask is stored with the submission)."""
     base = f"rooms/{room_id}/images/{image_id}"
@@ -65,8 +71,7 @@ async def _insert_edit(
 ) -> tuple[dict, int]:
     version = await bump_version(session, room.id)
     round_, seed = await current_round(session, room)
-    if round_.phase != "generate":
-        raise conflict("wrong_phase", f"edits are accepted only in the generate phase; the round is in the {round_.phase} phase")
+    check_generate_phase(round_.phase)
     if seed_id != seed.id or mask.image.size != (seed.width, seed.height):
         raise conflict("seed_changed", "the seed changed while you were painting; paint again on the new seed")
     if policy.needs_context and mask.area >= 1.0:

@@ -11,7 +11,7 @@ from .. import imaging
 from ..domain import rooms, rounds, users, votes
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
-from ..domain.images import clean_prompt, set_entry, submit_edit
+from ..domain.images import check_generate_phase, clean_prompt, set_entry, submit_edit
 from ..domain.views import current_round, snapshot
 from ..generation.jobs import queue_position
 from ..protocol import LIMITS, validate
@@ -86,8 +86,7 @@ async def submit(slug: str):  # type: ignore[no-untyped-def]
         author = await require_participant(db, room)
         prompt = clean_prompt(body["prompt"])
         round_, seed = await current_round(db, room)
-        if round_.phase != "generate":
-            raise DomainError(409, "wrong_phase", f"edits are accepted only in the generate phase; the round is in the {round_.phase} phase")
+        check_generate_phase(round_.phase)  # before decoding: a closed phase says so first
         try:
             data = imaging.decode_data_url(body["mask"], max_bytes=LIMITS["mask_max_bytes"])
             # Decoding runs in a thread: the event loop keeps serving the room meanwhile.
