@@ -14,7 +14,7 @@ from .domain import rounds
 from .domain.clock import utcnow
 from .domain.errors import DomainError
 from .domain.events import Outbox
-from .domain.rooms import ensure_room
+from .domain.rooms import ensure_join_code, ensure_room
 from .generation import Provider
 from .realtime.namespace import RoomNamespace
 from .realtime.redis_manager import MonitoredRedisManager
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
             services.sessionmaker, services.storage, settings.default_room, settings.default_room_name,
             mode=settings.default_room_mode, policy=services.policy,
         )
+        await ensure_join_code(services.sessionmaker, settings.default_room)
         services.background.append(asyncio.create_task(_deadline_clock(services), name="deadline-clock"))
         if manager is not None:
             manager.start_watchdog()

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     var_dir: Path = Path("var")
+    public_url: str | None = None
 
     database_url: str = ""
     database_pool_size: int = 10

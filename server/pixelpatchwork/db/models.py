@@ -31,6 +31,7 @@ class Base(DeclarativeBase):
 
 class Room(Base):
     __tablename__ = "rooms"
+    __table_args__ = (UniqueConstraint("join_code", name="uq_rooms_join_code"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -39,6 +40,8 @@ class Room(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     # "facilitated": a person runs the clock; "daily": phases roll over at set local times.
     mode: Mapped[str] = mapped_column(String(12), default="facilitated", server_default="facilitated")
+    # Short code people type or scan to join (see domain.rooms.new_join_code).
+    join_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 

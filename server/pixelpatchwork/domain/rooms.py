@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from PIL import Image as PILImage
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +16,28 @@ from .clock import utcnow
 from .errors import not_found
 from .policy import RoomPolicy
 from .schedule import daily_deadline
+
+
+# No 0/O, 1/I/L: codes are read off a projector and typed on phones.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_join_code(raw: str) -> str:
+    """What a person typed, as a code: case and spaces do not matter."""
+    return "".join(raw.split()).upper()
+
+
+async def room_by_code(session: AsyncSession, raw_code: str) -> Room:
+    code = normalise_join_code(raw_code)
+    room = await session.scalar(select(Room).where(Room.join_code == code)) if code else None
+    if room is None:
+        raise not_found("join_code_unknown", "no room has that join code; check the code on the projector")
+    return room
 
 
 async def get_room(session: AsyncSession, slug: str) -> Room:
@@ -47,7 +71,7 @@ async def ensure_room(
         if await session.scalar(select(Room.id).where(Room.slug == slug)) is not None:
             return
         now = utcnow()
-        room = Room(slug=slug, name=name, version=1, mode=mode, created_at=now)
+        room = Room(slug=slug, name=name, version=1, mode=mode, join_code=new_join_code(), created_at=now)
         session.add(room)
         try:
             await session.flush()
@@ -77,3 +101,15 @@ async def ensure_room(
             await session.commit()
         except IntegrityError:
             await session.rollback()
+
+
+async def ensure_join_code(sessionmaker: async_sessionmaker[AsyncSession], slug: str) -> None:
+    """Give a room created before join codes existed its code."""
+    async with sessionmaker() as session:
+        room = await session.scalar(select(Room).where(Room.slug == slug))
+        if room is not None and room.join_code is None:
+            room.join_code = new_join_code()
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()

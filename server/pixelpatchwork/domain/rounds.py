@@ -56,16 +56,20 @@ def pick_winner(entries: list[Entry], rule: str = "net") -> int | None:
     """The winner rule (docs/api.md): among entered finished edits with a net score of at least
     zero, the highest net score (rule "net") or Wilson lower bound (rule "wilson"); ties go to
     the other measure, then more up votes, then the earlier submission, then the lower id."""
-    eligible = [entry for entry in entries if entry.status == "done" and entry.entered and entry.score >= 0]
-    if not eligible:
-        return None
+    eligible = [entry for entry in entries if entry.score >= 0]
+    ranked = rank_entries(eligible, rule)
+    return ranked[0].image_id if ranked else None
+
+
+def rank_entries(entries: list[Entry], rule: str = "net") -> list[Entry]:
+    """Entered, finished edits from best to worst by the winner rule's ordering."""
 
     def key(e: Entry) -> tuple:
         wilson = wilson_lower_bound(e.up, e.down)
         first, second = (e.score, wilson) if rule == "net" else (wilson, e.score)
         return (-first, -second, -e.up, e.created_at, e.image_id)
 
-    return min(eligible, key=key).image_id
+    return sorted((e for e in entries if e.status == "done" and e.entered), key=key)
 
 
 async def _entries(session: AsyncSession, round_id: int) -> list[Entry]:
@@ -166,18 +170,25 @@ async def due_rounds(session: AsyncSession, now: datetime) -> list[tuple[Room, R
     return [(room, round_) for room, round_ in rows]
 
 
-async def lineage(session: AsyncSession, storage: Storage, room: Room) -> list[dict]:
-    """The chain of seeds: every round with its seed and its winner, oldest first."""
+async def lineage(session: AsyncSession, storage: Storage, policy: RoomPolicy, room: Room, runners_up: int = 3) -> list[dict]:
+    """The chain of seeds, oldest first: every round with its seed, its winner (with mask,
+    prompt, author and votes) and its best runners-up. Tallies of a round still being voted
+    on stay sealed when the room's voting is."""
     rounds = list(await session.scalars(select(Round).where(Round.room_id == room.id).order_by(Round.number)))
     steps = []
     for round_ in rounds:
         seed = await session.get(Image, round_.seed_image_id)
         assert seed is not None
+        sealed = policy.sealed(room.mode, round_.phase)
+        ranked = [e.image_id for e in rank_entries(await _entries(session, round_.id), policy.winner_rule)]
+        others = [image_id for image_id in ranked if image_id != round_.winner_image_id][:runners_up]
         steps.append(
             {
                 "round": {"id": round_.id, "number": round_.number, "phase": round_.phase},
                 "seed": await seed_view(storage, seed),
                 "winner": await load_image_view(session, storage, round_.winner_image_id) if round_.winner_image_id else None,
+                "runners_up": [await load_image_view(session, storage, image_id, sealed) for image_id in others]
+                if not sealed else [],
             }
         )
     return steps

@@ -185,7 +185,10 @@ async def snapshot(
         )
         my_votes = {str(vote.image_id): "up" if vote.value > 0 else "down" for vote in votes}
     return {
-        "room": {"slug": room.slug, "name": room.name, "mode": room.mode},
+        "room": {
+            "slug": room.slug, "name": room.name, "mode": room.mode,
+            "join_code": room.join_code, "join_path": f"/j/{room.join_code}" if room.join_code else None,
+        },
         "version": version,
         "server_time": to_ms(utcnow()),
         "round": await round_view(storage, round_, seed),

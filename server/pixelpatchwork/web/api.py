@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from quart import Blueprint, jsonify, request, session
+from quart import Blueprint, jsonify, request, session, url_for
 
 from .. import imaging
 from ..domain import rooms, rounds, users, votes
@@ -135,9 +135,44 @@ async def vote(slug: str):  # type: ignore[no-untyped-def]
     return jsonify({"ok": True, "image_id": body["image_id"], "value": body["value"], "tally": tally})
 
 
+@bp.get("/join/<code>")
+async def join_code(code: str):  # type: ignore[no-untyped-def]
+    async with services().sessionmaker() as db:
+        room = await rooms.room_by_code(db, code)
+        return jsonify({"room": {"slug": room.slug, "name": room.name}})
+
+
+@bp.get("/rooms/<slug>/join-qr.svg")
+async def join_qr(slug: str):  # type: ignore[no-untyped-def]
+    """The room's join link as a QR code (SVG), for the projector and the console."""
+    async with services().sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+    svg = qr_svg(join_url(room.join_code or ""))
+    return svg, 200, {"Content-Type": "image/svg+xml", "Cache-Control": "max-age=300"}
+
+
+def join_url(code: str) -> str:
+    """The absolute join link: PUBLIC_URL when set (behind a proxy), else this request's host."""
+    public = services().settings.public_url
+    path = url_for("pages.join_link", code=code)
+    return public.rstrip("/") + path if public else url_for("pages.join_link", code=code, _external=True)
+
+
+def qr_svg(data: str) -> bytes:
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
 @bp.get("/rooms/<slug>/lineage")
 async def room_lineage(slug: str):  # type: ignore[no-untyped-def]
     svc = services()
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, slug)
-        return jsonify({"steps": await rounds.lineage(db, svc.storage, room)})
+        return jsonify({"steps": await rounds.lineage(db, svc.storage, svc.policy, room)})

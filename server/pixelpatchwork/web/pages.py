@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from quart import Blueprint, abort, current_app, jsonify, render_template, send_file
+from quart import Blueprint, abort, current_app, jsonify, redirect, render_template, send_file, url_for
 from sqlalchemy import text
 
+from ..domain import rooms
+from ..domain.errors import DomainError
 from ..storage import StorageError
 from ..storage.local import LocalStorage
 from .auth import services
@@ -44,6 +46,27 @@ async def landing():  # type: ignore[no-untyped-def]
 @bp.get("/room/<slug>")
 async def room_page(slug: str):  # type: ignore[no-untyped-def]
     return await _page("room", slug)
+
+
+@bp.get("/projector/<slug>")
+async def projector_page(slug: str):  # type: ignore[no-untyped-def]
+    return await _page("projector", slug)
+
+
+@bp.get("/lineage/<slug>")
+async def lineage_page(slug: str):  # type: ignore[no-untyped-def]
+    return await _page("lineage", slug)
+
+
+@bp.get("/j/<code>")
+async def join_link(code: str):  # type: ignore[no-untyped-def]
+    """The join link behind the QR code: the landing page of the code's room."""
+    async with services().sessionmaker() as db:
+        try:
+            room = await rooms.room_by_code(db, code)
+        except DomainError:
+            return redirect(url_for("pages.landing", code=code, unknown="1"))
+    return redirect(url_for("pages.landing", room=room.slug))
 
 
 @bp.get("/host")
