@@ -42,6 +42,9 @@ class Room(Base):
     mode: Mapped[str] = mapped_column(String(12), default="facilitated", server_default="facilitated")
     # Short code people type or scan to join (see domain.rooms.new_join_code).
     join_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    join_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # A research study asks every participant for consent before they join.
+    research: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
@@ -56,6 +59,9 @@ class User(Base):
     nickname: Mapped[str] = mapped_column(String(32))
     # Case-folded nickname, so "Ada" and "ada" are the same person in a room.
     nickname_key: Mapped[str] = mapped_column(String(32))
+    # A study's own participant id, passed in the join link (?pid=...), and when they consented.
+    participant_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    consented_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 

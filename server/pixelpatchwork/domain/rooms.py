@@ -113,3 +113,11 @@ async def ensure_join_code(sessionmaker: async_sessionmaker[AsyncSession], slug:
                 await session.commit()
             except IntegrityError:
                 await session.rollback()
+
+
+def room_summary(room: Room) -> dict:
+    """A room's settings as the console shows them."""
+    return {
+        "slug": room.slug, "name": room.name, "mode": room.mode, "join_code": room.join_code,
+        "join_locked": room.join_locked, "research": room.research,
+    }

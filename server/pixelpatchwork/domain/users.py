@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..db.models import Room, User
 from .clock import utcnow
 from .errors import DomainError, conflict
+from .nicknames import is_offensive
 
 NICKNAME_MAX = 32
 
@@ -25,6 +26,8 @@ def clean_nickname(raw: str) -> str:
         raise DomainError(422, "invalid_nickname", f"a nickname has at most {NICKNAME_MAX} characters")
     if any(unicodedata.category(ch).startswith("C") for ch in nickname):
         raise DomainError(422, "invalid_nickname", "a nickname cannot contain control characters")
+    if is_offensive(nickname):
+        raise DomainError(422, "offensive_nickname", "please choose a friendlier nickname")
     return nickname
 
 
@@ -32,13 +35,27 @@ def nickname_key(nickname: str) -> str:
     return nickname.casefold()[:NICKNAME_MAX]
 
 
-async def join(session: AsyncSession, room: Room, raw_nickname: str, current: User | None) -> User:
-    """The participant for this nickname in `room`: the caller's own if it matches, else a new one."""
+async def join(
+    session: AsyncSession, room: Room, raw_nickname: str, current: User | None,
+    *, consent: bool = False, participant_ref: str | None = None,
+) -> User:
+    """The participant for this nickname in `room`: the caller's own if it matches, else a new one.
+
+    A locked room takes no new participants; a research room asks for consent first.
+    """
     nickname = clean_nickname(raw_nickname)
     key = nickname_key(nickname)
     if current is not None and current.room_id == room.id and current.nickname_key == key:
         return current
-    user = User(room_id=room.id, nickname=nickname, nickname_key=key, created_at=utcnow())
+    if room.join_locked:
+        raise DomainError(403, "join_locked", "the facilitator has closed this room to new participants")
+    if room.research and not consent:
+        raise conflict("consent_required", "this room is part of a research study: agree to take part to join")
+    now = utcnow()
+    user = User(
+        room_id=room.id, nickname=nickname, nickname_key=key, created_at=now,
+        participant_ref=participant_ref, consented_at=now if room.research else None,
+    )
     session.add(user)
     try:
         await session.flush()

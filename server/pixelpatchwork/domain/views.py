@@ -188,6 +188,7 @@ async def snapshot(
         "room": {
             "slug": room.slug, "name": room.name, "mode": room.mode,
             "join_code": room.join_code, "join_path": f"/j/{room.join_code}" if room.join_code else None,
+            "join_locked": room.join_locked, "research": room.research,
         },
         "version": version,
         "server_time": to_ms(utcnow()),

@@ -11,6 +11,7 @@ from .. import imaging
 from ..domain import rooms, rounds, users, votes
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
+from ..domain.nicknames import random_nickname
 from ..domain.images import check_generate_phase, clean_prompt, set_entry, submit_edit
 from ..domain.views import current_round, snapshot
 from ..generation.jobs import queue_position
@@ -39,13 +40,21 @@ async def join():  # type: ignore[no-untyped-def]
     svc = services()
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, body["room"])
-        user = await users.join(db, room, body["nickname"], await current_user(db))
+        user = await users.join(
+            db, room, body["nickname"], await current_user(db),
+            consent=body.get("consent", False), participant_ref=body.get("participant_ref"),
+        )
         me = {"id": user.id, "nickname": user.nickname, "room": room.slug}
         await db.commit()
     session.clear()
     session["user_id"] = me["id"]
     session.permanent = True
     return jsonify({"me": me}), 201
+
+
+@bp.get("/nickname")
+async def suggest_nickname():  # type: ignore[no-untyped-def]
+    return jsonify({"nickname": random_nickname()})
 
 
 @bp.get("/session")

@@ -84,3 +84,19 @@ async def extend(slug: str):  # type: ignore[no-untyped-def]
     return await _clock(
         slug, "ExtendRequest", lambda db, storage, room, body, outbox: rounds.extend(db, storage, room, body["seconds"], outbox)
     )
+
+
+@bp.patch("/rooms/<slug>")
+async def room_settings(slug: str):  # type: ignore[no-untyped-def]
+    """Lock or unlock joining; make the room a research study (consent step) or not."""
+    require_facilitator()
+    body = await json_body("RoomSettingsRequest")
+    svc = services()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        for field in ("join_locked", "research", "name"):
+            if field in body:
+                setattr(room, field, body[field])
+        summary = rooms.room_summary(room)
+        await db.commit()
+    return jsonify({"room": summary})
