@@ -45,6 +45,11 @@ class Room(Base):
     join_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # A research study asks every participant for consent before they join.
     research: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Entries reach the projector and the vote only once the facilitator approves them.
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Default phase lengths (seconds) when the facilitator opens a phase without a duration.
+    generate_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    vote_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
@@ -62,6 +67,9 @@ class User(Base):
     # A study's own participant id, passed in the join link (?pid=...), and when they consented.
     participant_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     consented_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    # Removed by the facilitator: a kicked participant may join again under a new name, a
+    # banned one may not; their entries and votes are kept for research but hidden.
+    removed: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "kicked" | "banned"
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
@@ -118,6 +126,9 @@ class Image(Base):
     feather_px: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # An edit is a private attempt until its author enters it into the vote.
     entered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Moderation: approved for the projector and the vote (rooms that require approval), or hidden.
+    approved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     quality: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Provider details as JSON: output size, seconds spent in the provider, token usage.
     details: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -143,6 +154,8 @@ class Vote(Base):
     image_id: Mapped[int] = mapped_column(ForeignKey("images.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     value: Mapped[int] = mapped_column(SmallInteger)  # +1 up, -1 down
+    # A removed participant's vote: kept for research, not counted.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
 

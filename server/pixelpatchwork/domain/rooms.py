@@ -119,5 +119,6 @@ def room_summary(room: Room) -> dict:
     """A room's settings as the console shows them."""
     return {
         "slug": room.slug, "name": room.name, "mode": room.mode, "join_code": room.join_code,
-        "join_locked": room.join_locked, "research": room.research,
+        "join_locked": room.join_locked, "research": room.research, "requires_approval": room.requires_approval,
+        "generate_s": room.generate_s, "vote_s": room.vote_s,
     }

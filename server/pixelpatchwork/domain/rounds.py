@@ -22,7 +22,7 @@ from .events import Outbox
 from .rooms import bump_version
 from .policy import RoomPolicy
 from .schedule import daily_deadline
-from .views import current_round, load_image_view, round_view, seed_view, tally_view, wilson_lower_bound
+from .views import current_round, in_the_vote, load_image_view, round_view, seed_view, tally_view, wilson_lower_bound
 
 TRANSITIONS: dict[str, list[str]] = PROTOCOL["phase_transitions"]
 # Where the deadline clock moves a round when its deadline passes; reveal waits for a person.
@@ -72,13 +72,12 @@ def rank_entries(entries: list[Entry], rule: str = "net") -> list[Entry]:
     return sorted((e for e in entries if e.status == "done" and e.entered), key=key)
 
 
-async def _entries(session: AsyncSession, round_id: int) -> list[Entry]:
-    rows = await session.execute(
-        select(Image.id, Image.status, Image.entered, Image.up_count, Image.down_count, Image.created_at).where(
-            Image.round_id == round_id, Image.kind == "edit"
-        )
-    )
-    return [Entry(*row) for row in rows]
+async def _entries(session: AsyncSession, room: Room, round_id: int) -> list[Entry]:
+    images = await session.scalars(select(Image).where(Image.round_id == round_id, Image.kind == "edit"))
+    return [
+        Entry(image.id, image.status, in_the_vote(image, room), image.up_count, image.down_count, image.created_at)
+        for image in images
+    ]
 
 
 async def change_phase(
@@ -122,7 +121,7 @@ async def change_phase(
         raise conflict("phase_changed", f"the round is no longer in the {from_phase} phase; someone else moved it")
     winner_id = None
     if from_phase == "vote":
-        winner_id = pick_winner(await _entries(session, round_.id), policy.winner_rule)
+        winner_id = pick_winner(await _entries(session, room, round_.id), policy.winner_rule)
         await session.execute(update(Round).where(Round.id == round_.id).values(winner_image_id=winner_id))
     await session.refresh(round_)
     if to_phase == "closed":
@@ -134,19 +133,21 @@ async def change_phase(
         payload["winner"] = await load_image_view(session, storage, round_.winner_image_id)
     if from_phase == "vote":
         # The reveal: every entry's final tally, which sealed screens have not seen yet.
-        images = await session.scalars(select(Image).where(Image.round_id == round_.id, Image.kind == "edit", Image.entered))
-        payload["tallies"] = [tally_view(image) for image in images]
+        images = await session.scalars(select(Image).where(Image.round_id == round_.id, Image.kind == "edit"))
+        payload["tallies"] = [tally_view(image) for image in images if in_the_vote(image, room)]
     outbox.add(room.slug, "round:updated", payload)
     return view
 
 
 def phase_deadline(policy: RoomPolicy, room: Room, phase: str, now: datetime, duration_s: int | None) -> datetime | None:
-    """A phase's deadline: the facilitator's duration, or in a daily room the schedule's time."""
+    """A phase's deadline: the facilitator's duration, in a daily room the schedule's time, or
+    the room's default length for the phase."""
     if duration_s:
         return now + timedelta(seconds=duration_s)
     if room.mode == "daily":
         return daily_deadline(phase, now, policy.daily_timezone, policy.daily_vote_at, policy.daily_close_at)
-    return None
+    default_s = {"generate": room.generate_s, "vote": room.vote_s}.get(phase)
+    return now + timedelta(seconds=default_s) if default_s else None
 
 
 async def _open_next_round(session: AsyncSession, room: Room, closed: Round, now: datetime, deadline: datetime | None) -> Round:
@@ -180,7 +181,7 @@ async def lineage(session: AsyncSession, storage: Storage, policy: RoomPolicy, r
         seed = await session.get(Image, round_.seed_image_id)
         assert seed is not None
         sealed = policy.sealed(room.mode, round_.phase)
-        ranked = [e.image_id for e in rank_entries(await _entries(session, round_.id), policy.winner_rule)]
+        ranked = [e.image_id for e in rank_entries(await _entries(session, room, round_.id), policy.winner_rule)]
         others = [image_id for image_id in ranked if image_id != round_.winner_image_id][:runners_up]
         steps.append(
             {

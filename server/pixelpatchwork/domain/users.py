@@ -37,7 +37,7 @@ def nickname_key(nickname: str) -> str:
 
 async def join(
     session: AsyncSession, room: Room, raw_nickname: str, current: User | None,
-    *, consent: bool = False, participant_ref: str | None = None,
+    *, consent: bool = False, participant_ref: str | None = None, banned_here: bool = False,
 ) -> User:
     """The participant for this nickname in `room`: the caller's own if it matches, else a new one.
 
@@ -47,6 +47,8 @@ async def join(
     key = nickname_key(nickname)
     if current is not None and current.room_id == room.id and current.nickname_key == key:
         return current
+    if banned_here:
+        raise DomainError(403, "banned", "the facilitator has removed you from this room")
     if room.join_locked:
         raise DomainError(403, "join_locked", "the facilitator has closed this room to new participants")
     if room.research and not consent:
@@ -66,9 +68,11 @@ async def join(
 
 
 async def get_user(session: AsyncSession, user_id: int | None) -> User | None:
+    """The participant of a session, unless the facilitator removed them."""
     if user_id is None:
         return None
-    return await session.get(User, user_id)
+    user = await session.get(User, user_id)
+    return None if user is None or user.removed else user
 
 
 async def users_in_room(session: AsyncSession, room: Room) -> list[User]:

@@ -79,6 +79,8 @@ async def image_view(storage: Storage, image: Image, author: User | None, sealed
         "tally": tally_view(image, sealed),
         "created_at": to_ms(image.created_at),
         "entered": image.entered,
+        "approved": image.approved,
+        "hidden": image.hidden,
         "feather_px": image.feather_px,
         "quality": image.quality,
         "generation_ms": image.generation_ms,
@@ -110,7 +112,10 @@ async def votes_cast(session: AsyncSession, round_id: int) -> int:
     """Votes currently standing on the round's images (what a sealed projector shows)."""
     return int(
         await session.scalar(
-            select(func.count()).select_from(Vote).join(Image, Vote.image_id == Image.id).where(Image.round_id == round_id)
+            select(func.count())
+            .select_from(Vote)
+            .join(Image, Vote.image_id == Image.id)
+            .where(Image.round_id == round_id, Vote.hidden.is_(False))
         )
         or 0
     )
@@ -130,14 +135,20 @@ async def current_round(session: AsyncSession, room: Room) -> tuple[Round, Image
     return row[0], row[1]
 
 
-def visible_to(image: Image, viewer: User | None) -> bool:
+def in_the_vote(image: Image, room: Room) -> bool:
+    """Entered by its author, not hidden by the facilitator, and approved where that is needed."""
+    return image.entered and not image.hidden and (image.approved or not room.requires_approval)
+
+
+def visible_to(image: Image, viewer: User | None, room: Room) -> bool:
     """Whether a viewer's gallery shows this edit: their own always; others' while they are
-    being generated, and once finished only when entered (attempts stay private)."""
+    being generated, and once finished only when in the vote (attempts stay private, hidden
+    and unapproved entries stay off every other screen)."""
     if viewer is not None and image.author_id == viewer.id:
         return True
-    if image.status == "failed":
+    if image.status == "failed" or image.hidden:
         return False
-    return image.status != "done" or image.entered
+    return image.status != "done" or in_the_vote(image, room)
 
 
 async def quota(session: AsyncSession, policy: RoomPolicy, round_id: int, user: User) -> dict[str, int]:
@@ -176,7 +187,7 @@ async def snapshot(
             .where(Image.round_id == round_.id, Image.kind == "edit")
             .order_by(Image.id)
         )
-        if visible_to(image, user)
+        if visible_to(image, user, room)
     ]
     my_votes: dict[str, str] = {}
     if user is not None and rows:
@@ -189,6 +200,7 @@ async def snapshot(
             "slug": room.slug, "name": room.name, "mode": room.mode,
             "join_code": room.join_code, "join_path": f"/j/{room.join_code}" if room.join_code else None,
             "join_locked": room.join_locked, "research": room.research,
+            "requires_approval": room.requires_approval,
         },
         "version": version,
         "server_time": to_ms(utcnow()),

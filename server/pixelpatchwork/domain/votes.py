@@ -27,7 +27,8 @@ def is_deadlock(exc: OperationalError) -> bool:
 
 
 def check_vote_allowed(
-    *, phase: str, image: Image, round_id: int, voter: User, phases: tuple[str, ...] = ("vote",), self_votes: bool = False
+    *, phase: str, image: Image, round_id: int, voter: User, phases: tuple[str, ...] = ("vote",), self_votes: bool = False,
+    requires_approval: bool = False,
 ) -> None:
     """Who may vote on what, and when (raises DomainError)."""
     if image.room_id != voter.room_id or image.kind != "edit":
@@ -40,6 +41,8 @@ def check_vote_allowed(
         raise conflict("not_votable", "this image is not finished; vote once it has been generated")
     if not image.entered:
         raise conflict("not_votable", "this edit was not entered into the vote by its author")
+    if image.hidden or (requires_approval and not image.approved):
+        raise conflict("not_votable", "this edit is not in the vote")
     if image.author_id == voter.id and not self_votes:
         raise DomainError(403, "own_image", "you cannot vote on your own image")
 
@@ -82,7 +85,7 @@ async def _cast_once(
     assert round_ is not None
     check_vote_allowed(
         phase=round_.phase, image=image, round_id=round_.id, voter=voter,
-        phases=policy.voting_phases(), self_votes=policy.self_votes,
+        phases=policy.voting_phases(), self_votes=policy.self_votes, requires_approval=room.requires_approval,
     )
     sealed = policy.sealed(room.mode, round_.phase)
     existing = await session.scalar(

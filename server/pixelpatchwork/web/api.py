@@ -16,7 +16,8 @@ from ..domain.images import check_generate_phase, clean_prompt, set_entry, submi
 from ..domain.views import current_round, snapshot
 from ..generation.jobs import queue_position
 from ..protocol import LIMITS, validate
-from .auth import check_csrf, current_user, require_participant, services
+from ..db.models import User
+from .auth import check_csrf, current_user, require_participant, services, session_user_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -40,9 +41,11 @@ async def join():  # type: ignore[no-untyped-def]
     svc = services()
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, body["room"])
+        previous = await db.get(User, session_user_id()) if session_user_id() else None
         user = await users.join(
             db, room, body["nickname"], await current_user(db),
             consent=body.get("consent", False), participant_ref=body.get("participant_ref"),
+            banned_here=previous is not None and previous.room_id == room.id and previous.removed == "banned",
         )
         me = {"id": user.id, "nickname": user.nickname, "room": room.slug}
         await db.commit()

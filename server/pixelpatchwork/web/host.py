@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import Blueprint, jsonify, make_response
 
-from ..domain import rooms, rounds
+from ..domain import moderation, rooms, rounds
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
 from .api import json_body
@@ -94,9 +94,46 @@ async def room_settings(slug: str):  # type: ignore[no-untyped-def]
     svc = services()
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, slug)
-        for field in ("join_locked", "research", "name"):
+        for field in ("join_locked", "research", "name", "requires_approval", "generate_s", "vote_s"):
             if field in body:
                 setattr(room, field, body[field])
         summary = rooms.room_summary(room)
         await db.commit()
     return jsonify({"room": summary})
+
+
+@bp.post("/rooms/<slug>/images/<int:image_id>/moderation")
+async def moderate(slug: str, image_id: int):  # type: ignore[no-untyped-def]
+    require_facilitator()
+    body = await json_body("ModerationRequest")
+    svc = services()
+    outbox = Outbox()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        view = await moderation.moderate_image(db, svc.storage, room, image_id, body["action"], outbox)
+    await svc.publish(outbox)
+    return jsonify({"image": view})
+
+
+@bp.post("/rooms/<slug>/participants/<int:user_id>/kick")
+async def kick(slug: str, user_id: int):  # type: ignore[no-untyped-def]
+    return await _remove(slug, user_id, "kick")
+
+
+@bp.post("/rooms/<slug>/participants/<int:user_id>/ban")
+async def ban(slug: str, user_id: int):  # type: ignore[no-untyped-def]
+    return await _remove(slug, user_id, "ban")
+
+
+async def _remove(slug: str, user_id: int, action: str):  # type: ignore[no-untyped-def]
+    require_facilitator()
+    await json_body("EmptyRequest")
+    svc = services()
+    outbox = Outbox()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        removed = await moderation.remove_participant(
+            db, svc.storage, room, user_id, "kicked" if action == "kick" else "banned", outbox
+        )
+    await svc.publish(outbox)
+    return jsonify({"participant": removed})
