@@ -222,6 +222,10 @@ class Voter:
 
 
 def worker_main(wid: int, config: dict[str, Any], commands: Any, results: Any) -> None:
+    import logging
+
+    # Closing 500 connections at the end makes engineio log one line per connection.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     raise_nofile()
     try:
         asyncio.run(_worker(wid, config, commands, results))
@@ -371,9 +375,25 @@ async def _worker(wid: int, config: dict[str, Any], commands: Any, results: Any)
     )
     results.put(("voted", wid, len(votes)))
 
-    # 4. The floor broadcasts arrive while we wait for the finish command.
-    command = await _next_command(commands, 120)
+    # 4. Warm-up broadcasts (negative idx) tell the coordinator when every client here is
+    # keeping up again; then the floor broadcasts arrive while we wait for the finish command.
+    async def warm_reporter() -> None:
+        reported: set[int] = set()
+        while True:
+            await asyncio.sleep(0.1)
+            live = [v for v in joined if v.sio.connected]
+            if not live:
+                continue
+            for idx in sorted({i for i in live[0].floor if i < 0} - reported):
+                arrivals = [v.floor.get(idx) for v in live]
+                if all(a is not None for a in arrivals):
+                    reported.add(idx)
+                    results.put(("warm", wid, idx, max(arrivals)))  # type: ignore[type-var]
+
+    reporter = asyncio.create_task(warm_reporter())
+    command = await _next_command(commands, 150)
     assert command[0] == "finish", command
+    reporter.cancel()
 
     # Per image: for each seq s, the latest first-arrival over this process's clients of a
     # tally with seq >= s; `reach` = the highest s every client here has seen.
@@ -532,6 +552,19 @@ async def _setup_round(base: str, other: str) -> list[int]:
     return done
 
 
+def _take_warm(results: Any, warm: dict[int, dict[int, float]]) -> None:
+    """Collect the warm-up reports that have arrived (without waiting)."""
+    while True:
+        try:
+            message = results.get_nowait()
+        except queue_mod.Empty:
+            return
+        if message[0] == "error":
+            raise RuntimeError(f"client process {message[1]} failed: {message[2]}")
+        if message[0] == "warm":
+            warm.setdefault(message[2], {})[message[1]] = message[3]
+
+
 async def _gather_messages(results: Any, kind: str, count: int, timeout: float) -> list[tuple]:
     got: list[tuple] = []
     deadline = time.monotonic() + timeout
@@ -545,6 +578,8 @@ async def _gather_messages(results: Any, kind: str, count: int, timeout: float) 
             continue
         if message[0] == "error":
             raise RuntimeError(f"client process {message[1]} failed: {message[2]}")
+        if message[0] == "warm":
+            continue  # a late warm-up report
         if message[0] != kind:
             raise RuntimeError(f"client process {message[1]} sent {message[0]!r}, expected {kind!r}")
         got.append(message)
@@ -720,12 +755,30 @@ async def run(quick: bool | None = None) -> dict[str, Any]:
                 figures["cpu_cores_busy"] = busy
                 figures["cpu_cores"] = os.cpu_count()
                 await _gather_messages(results, "voted", CLIENT_PROCESSES, VOTE_TIMEOUT_S + 60)
-                # Let the last tallies propagate and any backlog drain, so the floor is measured
-                # on a quiet system: no tally event for 1.5 s and both servers answering a ping
-                # within 50 ms three times in a row (waiting at most 45 s).
+                sizes = sorted(sizer.sizes)
+                tally_size = sizes[len(sizes) // 2] if sizes else 1000
+                figures["tally_event_bytes"] = tally_size
+                manager = socketio.AsyncRedisManager(REDIS_URL, channel=channel, write_only=True)
+
+                def floor_payload(idx: int) -> dict[str, Any]:
+                    payload = {"idx": idx, "sent_at": time.time(), "pad": ""}
+                    payload["pad"] = "x" * max(0, tally_size - len(json.dumps(payload, separators=(",", ":"))))
+                    return payload
+
+                # Let the last tallies propagate and the backlog drain, so that the floor is
+                # measured on a quiet system: no tally event for 1.5 s, both servers answering a
+                # ping within 50 ms three times in a row, and the last three warm-up broadcasts
+                # (every 0.3 s, tally-sized) each reaching every client within 100 ms. At most 45 s.
                 quiet_started = time.monotonic()
+                warm: dict[int, dict[int, float]] = {}
+                warm_sent: dict[int, float] = {}
                 fast = 0
-                while time.monotonic() - quiet_started < 45:
+                quiet = False
+                while not quiet and time.monotonic() - quiet_started < 45:
+                    idx = -(len(warm_sent) + 1)
+                    payload = floor_payload(idx)
+                    warm_sent[idx] = payload["sent_at"]
+                    await manager.emit("bench:floor", payload, room="room:main", namespace="/")
                     pings = []
                     for probe in probes:
                         sent = time.time()
@@ -735,26 +788,26 @@ async def run(quick: bool | None = None) -> dict[str, Any]:
                         except Exception:  # noqa: BLE001 - a slow server is not quiet yet
                             pings.append(5.0)
                     fast = fast + 1 if max(pings) < 0.05 else 0
-                    if fast >= 3 and time.time() - sizer.last >= 1.5:
-                        break
-                    await asyncio.sleep(0.2)
+                    await asyncio.sleep(0.3)
+                    _take_warm(results, warm)
+                    previous = [-(n) for n in range(len(warm_sent) - 1, len(warm_sent) - 4, -1) if n >= 1]
+                    warm_ok = len(previous) == 3 and all(
+                        len(warm.get(i, {})) == CLIENT_PROCESSES and max(warm[i].values()) - warm_sent[i] < 0.1
+                        for i in previous
+                    )
+                    quiet = fast >= 3 and warm_ok and time.time() - sizer.last >= 1.5
                 figures["drain_s"] = round(time.monotonic() - quiet_started, 1)
-                figures["quiet_before_floor"] = fast >= 3
+                figures["quiet_before_floor"] = quiet
+                figures["warmups"] = len(warm_sent)
 
                 # The floor: a plain broadcast of a tally-sized event, same clients, processes, Redis.
-                sizes = sorted(sizer.sizes)
-                tally_size = sizes[len(sizes) // 2] if sizes else 1000
-                figures["tally_event_bytes"] = tally_size
                 figures["tally_events_seen_by_probe"] = len(sizes)
                 for probe in probes:
                     await probe.disconnect()
-                manager = socketio.AsyncRedisManager(REDIS_URL, channel=channel, write_only=True)
                 sent_at: dict[int, float] = {}
                 for idx in range(FLOOR_BROADCASTS):
-                    payload = {"idx": idx, "sent_at": 0.0, "pad": ""}
-                    base_size = len(json.dumps({**payload, "sent_at": time.time()}, separators=(",", ":")))
-                    payload["pad"] = "x" * max(0, tally_size - base_size)
-                    payload["sent_at"] = sent_at[idx] = time.time()
+                    payload = floor_payload(idx)
+                    sent_at[idx] = payload["sent_at"]
                     await manager.emit("bench:floor", payload, room="room:main", namespace="/")
                     await asyncio.sleep(FLOOR_GAP_S)
                 await asyncio.sleep(2.0)
@@ -962,8 +1015,9 @@ Throughput is acknowledged votes over the time from the start to the last acknow
 The floor is {FLOOR_BROADCASTS} broadcasts, {FLOOR_GAP_S * 1000:.0f} ms apart, of a `bench:floor` event the
 size of a median tally event, emitted into the room's Socket.IO room through the same
 Redis channel by a write-only `AsyncRedisManager`, once the system is quiet after the
-voting: no tally for 1.5 s and both servers answering a `time:ping` within 50 ms three times
-in a row (waited {f.get('drain_s')} s; quiet {'reached' if f.get('quiet_before_floor') else '**not reached** in 45 s'}); its latency is the last client's arrival
+voting: no tally for 1.5 s, both servers answering a `time:ping` within 50 ms three times
+in a row, and three warm-up broadcasts in a row reaching every client within 100 ms
+(waited {f.get('drain_s')} s; quiet {'reached' if f.get('quiet_before_floor') else '**not reached** in 45 s'}); its latency is the last client's arrival
 minus the send time. Afterwards the servers are stopped and the database is checked: every
 image's up/down counters against a recount of `votes`, and every (participant, image) row
 against a replay of that participant's acknowledged votes in order (a vote whose answer never
