@@ -13,6 +13,7 @@ import type {
   Snapshot,
   SubmissionRequest,
 } from './generated/protocol';
+import { t } from './i18n';
 
 export class ApiError extends Error {
   constructor(
@@ -31,7 +32,7 @@ function errorFromBody(status: number, body: unknown): ApiError {
   const message =
     typeof error?.message === 'string' && error.message
       ? error.message
-      : `The server answered ${status}. Please try again.`;
+      : t('error.httpStatus', { status });
   return new ApiError(status, code, message);
 }
 
@@ -51,7 +52,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   try {
     response = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection.');
+    throw new ApiError(0, 'network_error', t('error.network'));
   }
   const text = await response.text();
   let parsed: unknown = null;
@@ -73,6 +74,19 @@ export interface LineageStep {
   round: Pick<Round, 'id' | 'number' | 'phase'>;
   seed: Seed;
   winner: Image | null;
+  /** The next entries by the winner rule (empty while sealed; absent on older servers). */
+  runners_up?: Image[];
+}
+
+/** The room a join code names (GET /api/join/<code>). */
+export interface CodeRoom {
+  slug: string;
+  name: string;
+}
+
+/** The QR code (SVG) of the room's absolute join link. */
+export function joinQrPath(slug: string): string {
+  return `${room(slug)}/join-qr.svg`;
 }
 
 export const api = {
@@ -87,6 +101,9 @@ export const api = {
     request<{ image: Image }>('POST', `${room(slug)}/images/${imageId}/entry`, {
       entered,
     } satisfies EntryRequest),
+  /** 404 join_code_unknown for a code no room has (case and spaces do not matter). */
+  findRoomByCode: (code: string) =>
+    request<{ room: CodeRoom }>('GET', `/api/join/${encodeURIComponent(code)}`),
   lineage: (slug: string) => request<{ steps: LineageStep[] }>('GET', `${room(slug)}/lineage`),
   getHostSession: () => request<{ facilitator: boolean }>('GET', '/api/host/session'),
   hostSignIn: (body: FacilitatorSignIn) => request<void>('POST', '/api/host/session', body),

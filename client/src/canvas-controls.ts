@@ -1,6 +1,7 @@
 // The mask editor's controls, built in one place so canvas.ts stays about behaviour.
 import { el } from './dom';
 import { LIMITS } from './generated/protocol';
+import { t } from './i18n';
 import { BRUSH_MAX, BRUSH_MIN } from './shortcuts';
 import { MAX_ZOOM, type View } from './viewport';
 
@@ -48,19 +49,19 @@ function range(id: string, min: number, max: number, value: number, label: strin
 
 export function buildControls(): Controls {
   const buttons: Record<ButtonName, HTMLButtonElement> = {
-    brush: button('tool-brush', 'Brush', 'Paint the area to repaint', true),
-    eraser: button('tool-eraser', 'Eraser', 'Remove paint', true),
-    undo: button('undo-button', 'Undo', 'Undo (Ctrl+Z)'),
-    redo: button('redo-button', 'Redo', 'Redo (Ctrl+Shift+Z or Ctrl+Y)'),
-    invert: button('invert-button', 'Invert', 'Swap painted and unpainted areas'),
-    clear: button('clear-button', 'Clear', 'Remove all paint (can be undone)'),
-    zoomOut: button('zoom-out', '−', 'Zoom out'),
-    zoomIn: button('zoom-in', '+', 'Zoom in (or Ctrl+wheel, pinch)'),
-    zoomReset: button('zoom-reset', 'Fit', 'Show the whole image'),
+    brush: button('tool-brush', t('canvas.brush'), t('canvas.brushTitle'), true),
+    eraser: button('tool-eraser', t('canvas.eraser'), t('canvas.eraserTitle'), true),
+    undo: button('undo-button', t('canvas.undo'), t('canvas.undoTitle')),
+    redo: button('redo-button', t('canvas.redo'), t('canvas.redoTitle')),
+    invert: button('invert-button', t('canvas.invert'), t('canvas.invertTitle')),
+    clear: button('clear-button', t('canvas.clear'), t('canvas.clearTitle')),
+    zoomOut: button('zoom-out', '−', t('canvas.zoomOut')),
+    zoomIn: button('zoom-in', '+', t('canvas.zoomInTitle')),
+    zoomReset: button('zoom-reset', t('canvas.fit'), t('canvas.fitTitle')),
   };
-  buttons.zoomOut.setAttribute('aria-label', 'Zoom out');
-  buttons.zoomIn.setAttribute('aria-label', 'Zoom in');
-  const size = range('brush-size', BRUSH_MIN, BRUSH_MAX, 32, 'Brush size in seed pixels');
+  buttons.zoomOut.setAttribute('aria-label', t('canvas.zoomOut'));
+  buttons.zoomIn.setAttribute('aria-label', t('canvas.zoomIn'));
+  const size = range('brush-size', BRUSH_MIN, BRUSH_MAX, 32, t('canvas.sizeLabel'));
   const sizeOut = el('output', { for: 'brush-size', class: 'range-value' });
   const zoomLevel = el('output', { class: 'zoom-level', 'data-testid': 'zoom-level' }, '100%');
   const opacity = range(
@@ -68,14 +69,14 @@ export function buildControls(): Controls {
     10,
     90,
     DEFAULT_OPACITY,
-    'Mask overlay opacity in percent',
+    t('canvas.opacityLabel'),
   );
   const feather = range(
     'feather-input',
     0,
     LIMITS.feather_max_px,
     0,
-    'Soften the edge of the edit by this many pixels',
+    t('canvas.featherLabel'),
   );
   const featherOut = el('output', { for: 'feather-input', class: 'range-value' }, '0px');
   const field = (id: string, text: string, input: HTMLInputElement, out?: HTMLOutputElement) =>
@@ -86,17 +87,17 @@ export function buildControls(): Controls {
     { class: 'mask-controls' },
     el(
       'div',
-      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Mask tools' },
+      { class: 'toolbar', role: 'toolbar', 'aria-label': t('canvas.tools') },
       el('div', { class: 'group' }, buttons.brush, buttons.eraser),
-      field('brush-size', 'Size', size, sizeOut),
+      field('brush-size', t('canvas.size'), size, sizeOut),
     ),
     el(
       'div',
-      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Edit and view' },
+      { class: 'toolbar', role: 'toolbar', 'aria-label': t('canvas.editView') },
       el('div', { class: 'group' }, buttons.undo, buttons.redo, buttons.invert, buttons.clear),
       el(
         'div',
-        { class: 'group zoom', role: 'group', 'aria-label': 'Zoom' },
+        { class: 'group zoom', role: 'group', 'aria-label': t('canvas.zoom') },
         buttons.zoomOut,
         zoomLevel,
         buttons.zoomIn,
@@ -106,8 +107,8 @@ export function buildControls(): Controls {
     el(
       'div',
       { class: 'toolbar' },
-      field('overlay-opacity', 'Mask opacity', opacity),
-      field('feather-input', 'Soften edge', feather, featherOut),
+      field('overlay-opacity', t('canvas.opacity'), opacity),
+      field('feather-input', t('canvas.feather'), feather, featherOut),
     ),
     el(
       'p',
@@ -115,10 +116,9 @@ export function buildControls(): Controls {
       el(
         'span',
         { class: 'hint-keys' },
-        '[ and ] change the size · Ctrl+Z undo, Ctrl+Shift+Z redo · Ctrl+wheel to zoom · ' +
-          'Space+drag or middle button to pan',
+        t('canvas.hintKeys'),
       ),
-      el('span', { class: 'hint-touch' }, 'Pinch to zoom · drag with two fingers to pan'),
+      el('span', { class: 'hint-touch' }, t('canvas.hintTouch')),
     ),
   );
   return { root, buttons, size, sizeOut, zoomLevel, opacity, feather, featherOut };

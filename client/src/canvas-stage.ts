@@ -2,6 +2,7 @@
 // It turns pointers into strokes in seed pixels (through viewport.ts) and handles the
 // view gestures itself: Ctrl/Cmd+wheel and pinch zoom, space/middle-button/two-finger pan.
 import { el } from './dom';
+import { t } from './i18n';
 import type { Point } from './mask';
 import {
   type FrameRect,
@@ -53,11 +54,11 @@ export class Stage {
     private readonly sink: StrokeSink,
     private readonly onView: (view: View) => void,
   ) {
-    this.img = el('img', { class: 'seed-image', 'data-testid': 'seed-image', alt: 'Seed image' });
+    this.img = el('img', { class: 'seed-image', 'data-testid': 'seed-image', alt: t('canvas.seedAlt') });
     this.canvas = el('canvas', {
       class: 'mask-canvas',
       'data-testid': 'mask-canvas',
-      'aria-label': 'Mask: paint the area the image model should repaint',
+      'aria-label': t('canvas.maskLabel'),
       role: 'img',
     });
     this.content = el('div', { class: 'stage-content' }, this.img, this.canvas);

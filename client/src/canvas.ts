@@ -4,6 +4,7 @@
 import { type Controls, DEFAULT_OPACITY, buildControls, showView } from './canvas-controls';
 import { Stage } from './canvas-stage';
 import { el } from './dom';
+import { t } from './i18n';
 import { MaskHistory } from './history';
 import {
   type MaskOp,
@@ -146,7 +147,7 @@ export class MaskEditor {
     out.width = this.width;
     out.height = this.height;
     const ctx = out.getContext('2d');
-    if (!ctx) throw new Error('Canvas 2D is not available in this browser');
+    if (!ctx) throw new Error(t('composer.canvasMissing'));
     const rgba = thresholdRGBA(maskToRGBA(this.mask));
     ctx.putImageData(new ImageData(rgba, this.width, this.height), 0, 0);
     return out.toDataURL('image/png');

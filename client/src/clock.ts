@@ -1,5 +1,6 @@
 // Server clock estimation and countdown text. Deadlines are on the server's clock, and a
 // laptop clock can be minutes off, so countdowns use an estimated offset instead.
+import { t } from './i18n';
 
 export interface PingSample {
   /** client clock when the ping was sent */
@@ -85,7 +86,7 @@ export function formatDuration(ms: number): string {
 export function countdownText(deadline: number | null, serverNow: number): string | null {
   if (deadline === null || !Number.isFinite(deadline)) return null;
   const left = remainingMs(deadline, serverNow);
-  return left === 0 ? "Time's up" : `${formatDuration(left)} left`;
+  return left === 0 ? t('clock.timesUp') : t('clock.left', { time: formatDuration(left) });
 }
 
 /** The part of a round a countdown needs; paused and remaining_s are absent on older servers. */
@@ -96,14 +97,46 @@ export interface RoundClock {
 }
 
 /**
- * The countdown of a round. A paused clock does not tick: it shows what was left when the
- * facilitator paused it (remaining_s, server-computed), so no clock offset is involved.
+ * A round's countdown in parts, for screens that set the time apart (the projector):
+ * `time` is "M:SS" (null for "Paused" without a known rest, or no deadline).
  */
-export function roundCountdownText(round: RoundClock, serverNow: number): string | null {
+export type Countdown =
+  | { kind: 'none' }
+  | { kind: 'running'; time: string }
+  | { kind: 'over' }
+  | { kind: 'paused'; time: string | null };
+
+/**
+ * A paused clock does not tick: it shows what was left when the facilitator paused it
+ * (remaining_s, server-computed), so no clock offset is involved.
+ */
+export function roundCountdown(round: RoundClock, serverNow: number): Countdown {
   if (round.paused === true) {
     const left = round.remaining_s;
-    if (typeof left !== 'number' || !Number.isFinite(left)) return 'Paused';
-    return `Paused – ${formatDuration(left * 1000)} left`;
+    const known = typeof left === 'number' && Number.isFinite(left);
+    return { kind: 'paused', time: known ? formatDuration(left * 1000) : null };
   }
-  return countdownText(round.deadline, serverNow);
+  if (round.deadline === null || !Number.isFinite(round.deadline)) return { kind: 'none' };
+  const left = remainingMs(round.deadline, serverNow);
+  return left === 0 ? { kind: 'over' } : { kind: 'running', time: formatDuration(left) };
+}
+
+/** The countdown as one line: "4:05 left", "Time's up", "Paused – 1:24 left", "Paused". */
+export function countdownLine(countdown: Countdown): string | null {
+  switch (countdown.kind) {
+    case 'none':
+      return null;
+    case 'over':
+      return t('clock.timesUp');
+    case 'running':
+      return t('clock.left', { time: countdown.time });
+    case 'paused':
+      return countdown.time === null
+        ? t('clock.paused')
+        : t('clock.pausedLeft', { time: countdown.time });
+  }
+}
+
+export function roundCountdownText(round: RoundClock, serverNow: number): string | null {
+  return countdownLine(roundCountdown(round, serverNow));
 }

@@ -3,6 +3,7 @@
 // way, resyncs on gaps and reconnects, and offers a subscribe() store to the views.
 import { io } from 'socket.io-client';
 import { ServerClock } from './clock';
+import { t } from './i18n';
 import {
   CLIENT_EVENTS,
   SERVER_EVENTS,
@@ -122,7 +123,7 @@ export class RoomConnection {
     socket.on('connect_error', (err: { message?: string }) => {
       this.set({
         status: 'offline',
-        error: { code: 'connect_error', message: err?.message || 'Cannot connect' },
+        error: { code: 'connect_error', message: err?.message || t('conn.cannotConnect') },
       });
     });
     for (const event of Object.values(SERVER_EVENTS)) {
@@ -162,7 +163,7 @@ export class RoomConnection {
     });
     if (!ack || ack.ok !== true) {
       const error = ack?.error;
-      throw new SocketError(error?.code ?? 'error', error?.message ?? 'The vote was refused.');
+      throw new SocketError(error?.code ?? 'error', error?.message ?? t('error.voteRefused'));
     }
     if (this.state.room) {
       this.set({ room: applyVoteAck(this.state.room, ack.image_id, ack.value, ack.tally) });
@@ -191,11 +192,11 @@ export class RoomConnection {
   ): Promise<ClientEventAcks[E]> {
     const socket = this.socket;
     if (!socket || !socket.connected) {
-      return Promise.reject(new SocketError('offline', 'Not connected — reconnecting…'));
+      return Promise.reject(new SocketError('offline', t('error.offline')));
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new SocketError('timeout', 'The server did not answer in time.')),
+        () => reject(new SocketError('timeout', t('error.timeout'))),
         this.ackTimeoutMs,
       );
       socket.emit(event, payload, (response: ClientEventAcks[E]) => {
@@ -222,7 +223,7 @@ export class RoomConnection {
           this.finishSnapshot(applySnapshot(ack.snapshot, this.state.room));
           return;
         }
-        const error = ack?.error ?? { code: 'error', message: 'Could not load the room.' };
+        const error = ack?.error ?? { code: 'error', message: t('error.roomLoad') };
         if (event === CLIENT_EVENTS.ROOM_SYNC) {
           // Typically "not joined" after a server restart: joining again is the cure.
           this.requestSnapshot(CLIENT_EVENTS.ROOM_JOIN);
@@ -234,7 +235,7 @@ export class RoomConnection {
       (err: unknown) => {
         if (id !== this.requestSeq) return;
         this.awaiting = false;
-        const message = err instanceof Error ? err.message : 'Could not load the room.';
+        const message = err instanceof Error ? err.message : t('error.roomLoad');
         this.set({ status: 'offline', error: { code: 'timeout', message } });
         // Try again while connected; a disconnect restarts the join on reconnect anyway.
         setTimeout(() => {

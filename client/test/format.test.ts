@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  WINNER_RULE_TEXT,
   parseDuration,
   percent,
   progressValue,
@@ -9,6 +8,7 @@ import {
   tallyDisplay,
   votesCastText,
   wilsonPercent,
+  winnerRuleText,
 } from '../src/views/format';
 import { clockActions, extendLabel } from '../src/views/host-clock';
 import { landingRoom } from '../src/views/landing';
@@ -100,8 +100,8 @@ describe('tally words', () => {
 
   it('names the votes cast and the winner rule', () => {
     expect(votesCastText(1)).toBe('Votes cast: 1');
-    expect(WINNER_RULE_TEXT.net).toBe('Winner: highest net score');
-    expect(WINNER_RULE_TEXT.wilson).toBe('Winner: highest Wilson bound');
+    expect(winnerRuleText('net')).toBe('Winner: highest net score');
+    expect(winnerRuleText('wilson')).toBe('Winner: highest Wilson bound');
   });
 
   it('turns a server message into a sentence', () => {

@@ -71,7 +71,10 @@ class Services:
         """Open connections; start the broadcaster and, if asked, the in-process worker."""
         await self.storage.start()
         await self.provider.start()
-        self.broadcaster = Broadcaster(self.sessionmaker, emit, self.settings.tally_window_ms, self.policy)
+        self.broadcaster = Broadcaster(
+            self.sessionmaker, emit, self.settings.tally_window_ms, self.policy,
+            redis_url=self.settings.redis_url, key_prefix=self.settings.redis_channel,
+        )
         if run_worker:
             self.worker = Worker(self.settings, self.sessionmaker, self.storage, self.provider, self.publish)
             await self.worker.ensure_slots()

@@ -161,6 +161,10 @@ async def test_two_processes_share_events_through_redis(two_servers_and_a_worker
         assert ack["ok"], ack
         tally = await alice.wait_for("tally", lambda d: any(t["image_id"] == image_id and t["up"] == 1 for t in d["tallies"]))
         assert tally["room"] == "main"
+        # One event per room and window across both processes, not one per process.
+        await asyncio.sleep(0.5)
+        carrying = [e for e in alice.events["tally"] if any(t["image_id"] == image_id for t in e["tallies"])]
+        assert len(carrying) == 1
 
         async with httpx.AsyncClient() as host:
             closed = await host.post(base_a + "/api/host/rooms/main/phase", json={"from": "vote", "to": "closed"}, headers=HOST)

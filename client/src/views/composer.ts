@@ -4,15 +4,24 @@ import { MaskEditor } from '../canvas';
 import { el, setText } from '../dom';
 import { type Image, LIMITS, type Quota, type Round } from '../generated/protocol';
 import type { Generator } from '../state';
+import { t } from '../i18n';
 import { PromptBox } from './prompt';
 
-const FRIENDLY: Record<string, string> = {
-  invalid_prompt: `Write a prompt of 1 to ${LIMITS.prompt_max_chars} characters.`,
-  wrong_phase: 'Submissions are closed: the round is no longer in the generate phase.',
-  not_joined: 'Your session has expired. Reload the page to join again.',
-  too_large: 'The mask is too large to send. Try a simpler mask.',
-};
-const EMPTY_MASK = 'Paint the area to repaint on the image first.';
+/** Our words for some refusals; the server's message follows in brackets. */
+function friendly(code: string): string | undefined {
+  switch (code) {
+    case 'invalid_prompt':
+      return t('composer.invalidPrompt', { max: LIMITS.prompt_max_chars });
+    case 'wrong_phase':
+      return t('composer.wrongPhase');
+    case 'not_joined':
+      return t('composer.notJoined');
+    case 'too_large':
+      return t('composer.tooLarge');
+    default:
+      return undefined;
+  }
+}
 
 export interface ComposerLimits {
   quota: Quota | null;
@@ -53,7 +62,7 @@ export class Composer {
     this.submit = el(
       'button',
       { type: 'submit', class: 'primary', 'data-testid': 'submit-button' },
-      'Submit',
+      t('composer.submit'),
     );
     this.error = el('p', {
       class: 'error-text',
@@ -65,12 +74,12 @@ export class Composer {
     this.offline = el(
       'p',
       { class: 'offline-notice', 'data-testid': 'offline-notice', hidden: true },
-      "Offline renderer: results are generated patterns, not an AI model's images",
+      t('composer.offline'),
     );
     this.quotaLine = el(
       'p',
       { class: 'quota', hidden: true },
-      el('span', {}, 'Generations: ', this.quotaCount),
+      el('span', {}, `${t('composer.generations')} `, this.quotaCount),
       this.roomCap,
     );
     const form = el(
@@ -87,7 +96,7 @@ export class Composer {
     this.element = el(
       'section',
       { class: 'panel composer', 'aria-labelledby': 'composer-title' },
-      el('h2', { id: 'composer-title' }, 'Your edit'),
+      el('h2', { id: 'composer-title' }, t('composer.title')),
       this.editor.root,
       form,
     );
@@ -99,7 +108,7 @@ export class Composer {
 
   /** A new round gets a fresh mask, even when the seed stayed the same (no winner). */
   setRound(round: Round, isNewRound: boolean): void {
-    this.editor.setSeed(round.seed, `Seed image of round ${round.number}`);
+    this.editor.setSeed(round.seed, t('composer.seedAlt', { n: round.number }));
     if (isNewRound) {
       this.editor.reset();
       if (this.errorCode !== 'seed_changed') this.clearMessages();
@@ -122,7 +131,7 @@ export class Composer {
     this.quotaLine.hidden = quota === null;
     if (quota) {
       setText(this.quotaCount, `${quota.generations_used} / ${quota.generations_per_round}`);
-      setText(this.roomCap, `The room can make ${quota.room_generations_per_minute} per minute`);
+      setText(this.roomCap, t('composer.roomCap', { n: quota.room_generations_per_minute }));
     }
     this.syncSubmit();
   }
@@ -137,10 +146,10 @@ export class Composer {
     this.submit.disabled = !this.open || this.busy || exhausted;
     this.quotaNote.hidden = !exhausted;
     if (exhausted) {
-      const tail = this.limits.entrySelection ? ' Enter your best attempt into the vote.' : '';
-      setText(this.quotaNote, `You have used all your generations for this round.${tail}`);
+      const note = this.limits.entrySelection ? 'composer.exhaustedEnter' : 'composer.exhausted';
+      setText(this.quotaNote, t(note));
     }
-    this.submit.title = !this.open ? this.reason : exhausted ? 'No generations left' : '';
+    this.submit.title = !this.open ? this.reason : exhausted ? t('composer.noneLeft') : '';
   }
 
   private clearMessages(): void {
@@ -159,16 +168,16 @@ export class Composer {
   private async send(): Promise<void> {
     if (!this.open || this.busy || this.exhausted()) return;
     const prompt = this.prompt.value.trim();
-    if (!prompt) return this.fail('Write a prompt describing what to paint.');
+    if (!prompt) return this.fail(t('composer.emptyPrompt'));
     const seedId = this.editor.seedId;
-    if (seedId === null || !this.editor.hasPaint()) return this.fail(EMPTY_MASK);
+    if (seedId === null || !this.editor.hasPaint()) return this.fail(t('composer.emptyMask'));
     let mask: string;
     try {
       mask = this.editor.exportPNG();
     } catch (err) {
-      return this.fail(err instanceof Error ? err.message : 'Could not read the mask.');
+      return this.fail(err instanceof Error ? err.message : t('composer.maskUnreadable'));
     }
-    if (mask.length > LIMITS.mask_max_bytes) return this.fail(FRIENDLY['too_large']!);
+    if (mask.length > LIMITS.mask_max_bytes) return this.fail(t('composer.tooLarge'));
     const feather = Math.min(LIMITS.feather_max_px, Math.max(0, Math.round(this.editor.featherPx)));
     this.busy = true;
     this.syncSubmit();
@@ -182,8 +191,8 @@ export class Composer {
       });
       this.onSubmitted(image);
       this.notice.textContent = this.limits.entrySelection
-        ? 'Submitted! When it is done, enter it into the vote from My submissions.'
-        : 'Submitted! Watch it appear in your submissions.';
+        ? t('composer.submittedEnter')
+        : t('composer.submitted');
       this.notice.hidden = false;
     } catch (err) {
       this.failWith(err);
@@ -195,19 +204,19 @@ export class Composer {
 
   private failWith(err: unknown): void {
     if (!(err instanceof ApiError)) {
-      this.fail('Something went wrong while submitting. Please try again.');
+      this.fail(t('composer.failed'));
       return;
     }
     if (err.code === 'seed_changed') {
       // The mask was painted on a seed that is gone: it means nothing on the new one.
       this.editor.reset();
-      this.fail(`${err.message} Your mask was cleared: paint on the new image.`, err.code);
+      this.fail(t('composer.seedChanged', { message: err.message }), err.code);
       this.onSeedChanged();
       return;
     }
-    const friendly = FRIENDLY[err.code];
+    const ours = friendly(err.code);
     this.fail(
-      friendly && friendly !== err.message ? `${friendly} (${err.message})` : err.message,
+      ours && ours !== err.message ? `${ours} (${err.message})` : err.message,
       err.code,
     );
   }

@@ -1,22 +1,22 @@
 // Words shown for protocol values, in one place so room and host pages agree.
 import { type Image, LIMITS, type Phase, type Tally } from '../generated/protocol';
+import { t } from '../i18n';
 import type { Progress } from '../state';
 import { type WinnerRule, isSealedTally } from '../tallies';
 
-export const PHASE_HINTS: Record<Phase, string> = {
-  lobby: 'Waiting for the facilitator to start the round.',
-  generate: 'Paint the area to change, describe it, and submit.',
-  vote: 'Vote on the other images. The best one becomes the next seed.',
-  reveal: 'Voting is over: here is the winner.',
-  closed: 'This round is closed.',
-};
+/** The phase's name as shown on badges ("vote"; in German "Abstimmung"). */
+export function phaseName(phase: Phase): string {
+  return t(`phase.${phase}`);
+}
 
-export const TRANSITION_LABELS: Partial<Record<Phase, string>> = {
-  generate: 'Start',
-  vote: 'Open voting',
-  reveal: 'Reveal',
-  closed: 'Close round',
-};
+export function phaseHint(phase: Phase): string {
+  return t(`phaseHint.${phase}`);
+}
+
+/** The facilitator's button that moves the round into `to`. */
+export function transitionLabel(to: Phase): string {
+  return to === 'lobby' ? t('transition.other', { phase: phaseName(to) }) : t(`transition.${to}`);
+}
 
 /** A server message as a sentence: "the clock is not paused" -> "The clock is not paused." */
 export function sentence(message: string): string {
@@ -31,18 +31,18 @@ export function statusText(image: Image, progress: Progress | undefined): string
   switch (image.status) {
     case 'queued': {
       const pos = progress?.queue_position;
-      return typeof pos === 'number' ? `Queued (#${pos} in line)` : 'Queued';
+      return typeof pos === 'number' ? t('image.queuedAt', { pos }) : t('image.queued');
     }
     case 'generating': {
       const pct = progress && progress.stage === 'generating' ? percent(progress.progress) : null;
-      return pct === null ? 'Generating…' : `Generating ${pct}%`;
+      return pct === null ? t('image.generating') : t('image.generatingPct', { pct });
     }
     case 'storing':
-      return 'Saving…';
+      return t('image.storing');
     case 'done':
-      return 'Done';
+      return t('image.done');
     case 'failed':
-      return image.error ? `Failed: ${image.error}` : 'Failed';
+      return image.error ? t('image.failedWhy', { error: image.error }) : t('image.failed');
   }
 }
 
@@ -69,7 +69,7 @@ export function parseDuration(
   if (!Number.isInteger(value) || value < 1 || value > max) {
     return {
       ok: false,
-      message: `Duration must be a whole number of seconds from 1 to ${max}, or empty.`,
+      message: t('host.durationInvalid', { max }),
     };
   }
   return { ok: true, value };
@@ -110,16 +110,15 @@ export function tallyDisplay(tally: Tally): TallyDisplay {
     wilson,
     wilsonText:
       up + down === 0
-        ? 'Wilson: no votes yet'
-        : `Wilson: at least ${wilson}% of voters like it, with 95% confidence`,
+        ? t('tally.wilsonNone')
+        : t('tally.wilsonText', { pct: wilson }),
   };
 }
 
-export const WINNER_RULE_TEXT: Record<WinnerRule, string> = {
-  net: 'Winner: highest net score',
-  wilson: 'Winner: highest Wilson bound',
-};
+export function winnerRuleText(rule: WinnerRule): string {
+  return t(rule === 'wilson' ? 'winnerRule.wilson' : 'winnerRule.net');
+}
 
 export function votesCastText(n: number): string {
-  return `Votes cast: ${n}`;
+  return t('votes.cast', { n });
 }

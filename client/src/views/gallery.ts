@@ -4,6 +4,7 @@
 import { el, setAttr, setText } from '../dom';
 import { isEntered } from '../entries';
 import type { Image, VoteValue } from '../generated/protocol';
+import { t } from '../i18n';
 import { orderGallery } from '../order';
 import { type RoomState, canVote, isOwnImage, myVote, visibleImages } from '../state';
 import { progressValue, statusText } from './format';
@@ -43,11 +44,11 @@ export class Gallery {
 
   constructor(private readonly options: GalleryOptions) {
     this.list = el('div', { class: 'gallery', 'data-testid': 'gallery' });
-    this.empty = el('p', { class: 'muted' }, 'No images in this round yet.');
+    this.empty = el('p', { class: 'muted' }, t('gallery.empty'));
     this.element = el(
       'section',
       { class: 'panel gallery-panel', 'aria-labelledby': 'gallery-title' },
-      el('h2', { id: 'gallery-title' }, 'Gallery'),
+      el('h2', { id: 'gallery-title' }, t('gallery.title')),
       this.empty,
       this.list,
     );
@@ -87,7 +88,7 @@ export class Gallery {
   private createCard(imageId: number): Card {
     const thumb = el('img', { class: 'thumb', loading: 'lazy', alt: '' });
     const link = el('a', { class: 'thumb-link', target: '_blank', rel: 'noopener' }, thumb);
-    const preview = el('img', { class: 'thumb preview', alt: 'Preview of the edit in progress' });
+    const preview = el('img', { class: 'thumb preview', alt: t('gallery.previewAlt') });
     const status = el('p', { class: 'card-status' });
     const bar = el('progress', { max: 100, class: 'bar' });
     const media = el('div', { class: 'card-media' }, link, preview, status, bar);
@@ -96,32 +97,32 @@ export class Gallery {
       {
         class: 'badge badge-offline',
         'data-testid': 'offline-badge',
-        title: 'Made by the offline generator, not by an image model',
+        title: t('gallery.offlineTitle'),
       },
-      'Offline rendering',
+      t('gallery.offline'),
     );
     const winner = el(
       'span',
       { class: 'badge badge-winner', 'data-testid': 'winner-badge' },
-      'Winner',
+      t('gallery.winner'),
     );
     const entered = el(
       'span',
       {
         class: 'badge badge-entered',
         'data-testid': 'entered-badge',
-        title: 'You entered this edit into the vote',
+        title: t('gallery.enteredTitle'),
       },
-      'Entered',
+      t('gallery.entered'),
     );
     const privateBadge = el(
       'span',
       {
         class: 'badge badge-private',
         'data-testid': 'private-badge',
-        title: 'A private attempt: enter it into the vote from My submissions',
+        title: t('gallery.privateTitle'),
       },
-      'Only you see this',
+      t('gallery.private'),
     );
     const prompt = el('p', { class: 'card-prompt' });
     const author = el('p', { class: 'card-author muted' });
@@ -147,7 +148,7 @@ export class Gallery {
           'data-testid': 'vote-up',
           'aria-pressed': 'false',
         },
-        '▲ Up',
+        t('gallery.up'),
       );
       voteDown = el(
         'button',
@@ -157,12 +158,12 @@ export class Gallery {
           'data-testid': 'vote-down',
           'aria-pressed': 'false',
         },
-        '▼ Down',
+        t('gallery.down'),
       );
       voteUp.addEventListener('click', () => this.vote(imageId, 'up'));
       voteDown.addEventListener('click', () => this.vote(imageId, 'down'));
       root.append(
-        el('div', { class: 'votes', role: 'group', 'aria-label': 'Your vote' }, voteUp, voteDown),
+        el('div', { class: 'votes', role: 'group', 'aria-label': t('gallery.yourVote') }, voteUp, voteDown),
       );
     }
     return {
@@ -217,7 +218,7 @@ export class Gallery {
       if (image.width > 0 && image.height > 0) {
         card.thumb.style.aspectRatio = `${image.width} / ${image.height}`;
       }
-      setAttr(card.link, 'aria-label', `Open the full image: ${image.prompt}`);
+      setAttr(card.link, 'aria-label', t('gallery.openFull', { prompt: image.prompt }));
     }
     const preview = !done ? (progress?.preview_url ?? null) : null;
     card.preview.hidden = preview === null;
@@ -227,11 +228,13 @@ export class Gallery {
     const value = progressValue(image, progress);
     card.bar.hidden = value === null;
     if (value !== null) card.bar.value = value;
-    card.bar.setAttribute('aria-label', `Progress of “${image.prompt}”`);
+    card.bar.setAttribute('aria-label', t('gallery.progressOf', { prompt: image.prompt }));
 
     setText(card.prompt, image.prompt);
-    const nickname = image.author?.nickname ?? 'someone';
-    setText(card.author, isOwnImage(state, image) ? `by ${nickname} (you)` : `by ${nickname}`);
+    const nickname = image.author?.nickname ?? t('gallery.someone');
+    setText(card.author, isOwnImage(state, image)
+        ? t('gallery.byYou', { name: nickname })
+        : t('gallery.by', { name: nickname }));
     // Votes only concern finished, entered edits; a private attempt or one still being
     // made has nothing to count.
     const counted = image.status === 'done' && isEntered(image, state.entrySelection);
@@ -248,7 +251,7 @@ export class Gallery {
       ] as const) {
         button.disabled = !allowed;
         setAttr(button, 'aria-pressed', String(mine === value));
-        setAttr(button, 'title', own ? 'You cannot vote on your own image' : null);
+        setAttr(button, 'title', own ? t('gallery.ownImage') : null);
       }
     }
   }

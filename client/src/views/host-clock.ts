@@ -5,6 +5,7 @@ import { ApiError, api } from '../api';
 import { el } from '../dom';
 import { LIMITS, type Round } from '../generated/protocol';
 import { formatDuration } from '../clock';
+import { t } from '../i18n';
 
 export type ClockAction = 'pause' | 'resume' | 'extend';
 
@@ -24,8 +25,8 @@ export function extendLabel(raw: string): string | null {
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > LIMITS.phase_duration_max_s) {
     return null;
   }
-  if (seconds % 60 === 0 && seconds < 3600) return `+${seconds / 60} min`;
-  return seconds < 60 ? `+${seconds} s` : `+${formatDuration(seconds * 1000)}`;
+  if (seconds % 60 === 0 && seconds < 3600) return t('clock.extendMin', { n: seconds / 60 });
+  return seconds < 60 ? t('clock.extendSec', { n: seconds }) : `+${formatDuration(seconds * 1000)}`;
 }
 
 export interface ClockHooks {
@@ -40,17 +41,17 @@ export class ClockControls {
   private readonly pause = el(
     'button',
     { type: 'button', 'data-testid': 'host-pause' },
-    'Pause clock',
+    t('host.pause'),
   );
   private readonly resume = el(
     'button',
     { type: 'button', 'data-testid': 'host-resume' },
-    'Resume clock',
+    t('host.resume'),
   );
   private readonly extend = el(
     'button',
     { type: 'button', 'data-testid': 'host-extend' },
-    '+1 min',
+    t('clock.extendMin', { n: 1 }),
   );
   private readonly seconds = el('input', {
     id: 'extend-seconds',
@@ -73,22 +74,22 @@ export class ClockControls {
     this.extend.addEventListener('click', () => void this.run('extend'));
     this.seconds.addEventListener('input', () => {
       const label = extendLabel(this.seconds.value);
-      this.extend.textContent = label ?? 'Extend';
+      this.extend.textContent = label ?? t('host.extend');
       this.extend.disabled = this.busy || label === null;
     });
     this.element = el(
       'div',
       // Hidden until the first round arrives: no button may show before we know it applies.
-      { class: 'clock-controls', role: 'group', 'aria-label': 'Phase clock', hidden: true },
+      { class: 'clock-controls', role: 'group', 'aria-label': t('host.clockGroup'), hidden: true },
       this.pause,
       this.resume,
       el(
         'span',
         { class: 'extend-group' },
         this.extend,
-        el('label', { for: 'extend-seconds', class: 'sr-only' }, 'Extend by seconds'),
+        el('label', { for: 'extend-seconds', class: 'sr-only' }, t('host.extendBy')),
         this.seconds,
-        el('span', { class: 'muted', 'aria-hidden': 'true' }, 's'),
+        el('span', { class: 'muted', 'aria-hidden': 'true' }, t('host.seconds')),
       ),
     );
   }
@@ -105,7 +106,7 @@ export class ClockControls {
     const seconds = Number(this.seconds.value.trim());
     if (action === 'extend' && extendLabel(this.seconds.value) === null) {
       return this.hooks.onError(
-        `Extend by a whole number of seconds from 1 to ${LIMITS.phase_duration_max_s}.`,
+        t('host.extendInvalid', { max: LIMITS.phase_duration_max_s }),
       );
     }
     this.setBusy(true);
@@ -118,7 +119,7 @@ export class ClockControls {
             : await api.extendClock(this.slug, seconds);
       this.hooks.onDone(round, action);
     } catch (err) {
-      this.hooks.onError(err instanceof ApiError ? err : 'Could not change the clock.');
+      this.hooks.onError(err instanceof ApiError ? err : t('host.clockFailed'));
     } finally {
       this.setBusy(false);
     }

@@ -5,17 +5,20 @@ import { type RoundClock, roundCountdownText } from '../clock';
 import { el, setText } from '../dom';
 import { LIMITS, PHASE_TRANSITIONS, type Phase, type Round } from '../generated/protocol';
 import { RoomConnection, type StoreState } from '../socket';
+import { getLanguage, t, tNodes } from '../i18n';
 import { statusCounts } from '../state';
-import { TRANSITION_LABELS, WINNER_RULE_TEXT, parseDuration, sentence } from './format';
+import { parseDuration, phaseName, sentence, transitionLabel, winnerRuleText } from './format';
 import { showSignIn } from './signin';
 import { Gallery } from './gallery';
 import { type ClockAction, ClockControls } from './host-clock';
+import { type SharePanel, sharePanel } from './invite';
+import { langSwitch } from './lang-switch';
 
-const CLOCK_DONE: Record<ClockAction, string> = {
-  pause: 'Clock paused.',
-  resume: 'Clock running again.',
-  extend: 'Phase extended.',
-};
+const CLOCK_DONE = {
+  pause: 'host.clockPaused',
+  resume: 'host.clockResumed',
+  extend: 'host.clockExtended',
+} as const satisfies Record<ClockAction, string>;
 
 function signIn(root: HTMLElement, slug: string): void {
   showSignIn(root, () => new HostConsole(root, slug).start());
@@ -26,7 +29,7 @@ export async function mountHost(root: HTMLElement, slug: string): Promise<void> 
   try {
     facilitator = (await api.getHostSession()).facilitator;
   } catch (err) {
-    const message = err instanceof ApiError ? err.message : 'Could not reach the server.';
+    const message = err instanceof ApiError ? err.message : t('host.unreachable');
     root.replaceChildren(el('p', { class: 'error-text', role: 'alert' }, message));
     return;
   }
@@ -37,7 +40,7 @@ export async function mountHost(root: HTMLElement, slug: string): Promise<void> 
 class HostConsole {
   private readonly connection: RoomConnection;
   private readonly gallery = new Gallery({ readOnly: true });
-  private readonly title = el('h1', {}, 'Facilitator console');
+  private readonly title = el('h1', {}, t('host.title'));
   private readonly roundNumber = el('span', { 'data-testid': 'host-round-number' });
   private readonly phase = el('span', { class: 'phase-badge', 'data-testid': 'host-phase' });
   private readonly countdown = el('span', {
@@ -46,13 +49,13 @@ class HostConsole {
     hidden: true,
   });
   private readonly connStatus = el('span', { class: 'conn-status', role: 'status' });
-  private readonly seed = el('img', { class: 'host-seed', alt: 'Current seed image' });
+  private readonly seed = el('img', { class: 'host-seed', alt: t('host.seedAlt') });
   private readonly counts = el('dl', { class: 'counts' });
   // The console gets the same sealed tallies as everyone: it says so instead of counts.
   private readonly sealed = el(
     'p',
     { class: 'sealed-note', 'data-testid': 'host-sealed', hidden: true },
-    'Sealed: the counts stay hidden, here too, until the reveal.',
+    t('host.sealed'),
   );
   private readonly winnerRule = el('p', { class: 'muted', 'data-testid': 'host-winner-rule' });
   private readonly clock: ClockControls;
@@ -63,7 +66,7 @@ class HostConsole {
     max: LIMITS.phase_duration_max_s,
     step: 1,
     inputmode: 'numeric',
-    placeholder: 'no deadline',
+    placeholder: t('host.noDeadline'),
     'data-testid': 'duration-input',
   });
   private readonly actions = el('div', { class: 'actions' });
@@ -74,6 +77,7 @@ class HostConsole {
     hidden: true,
   });
   private readonly notice = el('p', { class: 'notice', role: 'status', hidden: true });
+  private readonly share: SharePanel;
   private currentPhase: Phase | null = null;
   private clockRound: RoundClock | null = null;
   private busy = false;
@@ -84,10 +88,11 @@ class HostConsole {
     private readonly slug: string,
   ) {
     this.connection = new RoomConnection(slug);
+    this.share = sharePanel(slug);
     this.clock = new ClockControls(slug, {
       onDone: (round, action) => {
         this.error.hidden = true;
-        this.say(CLOCK_DONE[action]);
+        this.say(t(CLOCK_DONE[action]));
         this.resyncUnlessShown(round);
       },
       onError: (err) => this.handleError(err),
@@ -95,7 +100,9 @@ class HostConsole {
   }
 
   start(): void {
-    const signOut = el('button', { type: 'button', 'data-testid': 'signout-button' }, 'Sign out');
+    const signOut = el('button', { type: 'button', 'data-testid': 'signout-button' },
+      t('host.signOut'),
+    );
     signOut.addEventListener('click', () => void this.signOut());
     this.root.replaceChildren(
       el(
@@ -105,12 +112,12 @@ class HostConsole {
         el(
           'div',
           { class: 'round-meta' },
-          el('span', { class: 'round-label' }, 'Round ', this.roundNumber),
+          el('span', { class: 'round-label' }, ...tNodes('room.round', { n: this.roundNumber })),
           this.phase,
           this.countdown,
           this.connStatus,
         ),
-        signOut,
+        el('div', { class: 'header-tools' }, langSwitch(getLanguage()), signOut),
       ),
       el(
         'main',
@@ -118,11 +125,11 @@ class HostConsole {
         el(
           'section',
           { class: 'panel', 'aria-labelledby': 'controls-title' },
-          el('h2', { id: 'controls-title' }, 'Round controls'),
-          el('label', { for: 'duration' }, 'Duration of the next phase (seconds, optional)'),
+          el('h2', { id: 'controls-title' }, t('host.controls')),
+          el('label', { for: 'duration' }, t('host.duration')),
           this.duration,
           this.actions,
-          el('h3', { class: 'subhead' }, 'Clock'),
+          el('h3', { class: 'subhead' }, t('host.clock')),
           this.clock.element,
           this.error,
           this.notice,
@@ -130,12 +137,13 @@ class HostConsole {
         el(
           'section',
           { class: 'panel', 'aria-labelledby': 'status-title' },
-          el('h2', { id: 'status-title' }, 'This round'),
+          el('h2', { id: 'status-title' }, t('host.thisRound')),
           this.seed,
           this.counts,
           this.sealed,
           this.winnerRule,
         ),
+        this.share.element,
         this.gallery.element,
       ),
     );
@@ -148,17 +156,18 @@ class HostConsole {
     setText(
       this.connStatus,
       store.status === 'live'
-        ? 'Live'
+        ? t('conn.live')
         : store.status === 'error'
-          ? (store.error?.message ?? 'Error')
-          : 'Connecting…',
+          ? (store.error?.message ?? t('host.error'))
+          : t('conn.connecting'),
     );
     const state = store.room;
     if (!state) return;
     const round = state.round;
-    setText(this.title, `Facilitator console · ${state.room.name}`);
+    setText(this.title, t('host.titleRoom', { name: state.room.name }));
+    this.share.invite.update(state.room);
     setText(this.roundNumber, String(round.number));
-    setText(this.phase, round.phase);
+    setText(this.phase, phaseName(round.phase));
     this.phase.dataset['phase'] = round.phase;
     if (this.seed.getAttribute('src') !== round.seed.thumb_url)
       this.seed.src = round.seed.thumb_url;
@@ -167,13 +176,13 @@ class HostConsole {
     const counts = statusCounts(state);
     type Row = [label: string, value: number, testid: string];
     const rows: Row[] = [
-      ['Images', state.images.length, 'count-images'],
-      ...Object.entries(counts).map(([status, n]): Row => [
-        capitalise(status),
-        n,
+      [t('host.images'), state.images.length, 'count-images'],
+      ...(Object.keys(counts) as (keyof typeof counts)[]).map((status): Row => [
+        t(`host.count.${status}`),
+        counts[status],
         `count-${status}`,
       ]),
-      ['Votes cast', state.votesCast, 'host-votes-cast'],
+      [t('host.votesCast'), state.votesCast, 'host-votes-cast'],
     ];
     this.counts.replaceChildren(
       ...rows.flatMap(([k, v, testid]) => [
@@ -182,7 +191,7 @@ class HostConsole {
       ]),
     );
     this.sealed.hidden = !state.sealed;
-    setText(this.winnerRule, WINNER_RULE_TEXT[state.winnerRule]);
+    setText(this.winnerRule, winnerRuleText(state.winnerRule));
     if (round.phase !== this.currentPhase) {
       this.currentPhase = round.phase;
       this.renderActions(round.phase);
@@ -197,7 +206,7 @@ class HostConsole {
       const button = el(
         'button',
         { type: 'button', class: 'primary', 'data-testid': `transition-${to}`, 'data-to': to },
-        TRANSITION_LABELS[to] ?? `Move to ${to}`,
+        transitionLabel(to),
       );
       button.disabled = this.busy;
       button.addEventListener('click', () => void this.transition(phase, to));
@@ -206,7 +215,7 @@ class HostConsole {
     this.actions.replaceChildren(
       ...(buttons.length > 0
         ? buttons
-        : [el('p', { class: 'muted' }, 'No moves from this phase.')]),
+        : [el('p', { class: 'muted' }, t('host.noMoves'))]),
     );
   }
 
@@ -224,9 +233,9 @@ class HostConsole {
     try {
       const { round } = await api.setPhase(this.slug, { from, to, duration_s: duration.value });
       this.resyncUnlessShown(round);
-      this.say(`Moved from ${from} to ${to}.`);
+      this.say(t('host.moved', { from: phaseName(from), to: phaseName(to) }));
     } catch (err) {
-      this.handleError(err instanceof ApiError ? err : 'Could not change the phase.');
+      this.handleError(err instanceof ApiError ? err : t('host.phaseFailed'));
     } finally {
       this.setBusy(false);
     }
@@ -260,7 +269,7 @@ class HostConsole {
     }
     if (err.code === 'phase_changed') {
       // The server's words say what changed; the console then shows the current state.
-      this.showError(`${sentence(err.message)} The console shows the current state.`);
+      this.showError(t('host.phaseChanged', { message: sentence(err.message) }));
       this.connection.resync();
       return;
     }
@@ -289,13 +298,9 @@ class HostConsole {
     try {
       await api.hostSignOut();
     } catch (err) {
-      return this.showError(err instanceof ApiError ? err.message : 'Could not sign out.');
+      return this.showError(err instanceof ApiError ? err.message : t('host.signOutFailed'));
     }
     this.teardown();
     signIn(this.root, this.slug);
   }
-}
-
-function capitalise(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
 }

@@ -1,6 +1,7 @@
 // The prompt box: textarea, "n / 500" counter and an example prompt to start from.
 import { el, setText } from '../dom';
 import { EXAMPLE_PROMPTS, LIMITS } from '../generated/protocol';
+import { t } from '../i18n';
 
 /** A random example, different from `current` when there is a choice. */
 export function pickExample(
@@ -20,13 +21,13 @@ export class PromptBox {
   private readonly example: HTMLButtonElement;
 
   constructor(onInput: () => void) {
-    const placeholder = pickExample(EXAMPLE_PROMPTS, '') ?? 'a red kite in the sky';
+    const placeholder = pickExample(EXAMPLE_PROMPTS, '') ?? t('prompt.fallbackExample');
     this.textarea = el('textarea', {
       id: 'prompt',
       'data-testid': 'prompt-input',
       maxlength: LIMITS.prompt_max_chars,
       rows: 3,
-      placeholder: `e.g. ${placeholder}`,
+      placeholder: t('prompt.placeholder', { example: placeholder }),
       'aria-describedby': 'prompt-counter',
     });
     this.counter = el('span', {
@@ -38,7 +39,7 @@ export class PromptBox {
     this.example = el(
       'button',
       { type: 'button', class: 'link-button', 'data-testid': 'example-button' },
-      'Try an example',
+      t('prompt.example'),
     );
     this.example.hidden = EXAMPLE_PROMPTS.length === 0;
     this.element = el(
@@ -47,7 +48,7 @@ export class PromptBox {
       el(
         'div',
         { class: 'prompt-head' },
-        el('label', { for: 'prompt' }, 'What should appear in the painted area?'),
+        el('label', { for: 'prompt' }, t('prompt.label')),
         this.example,
       ),
       this.textarea,

@@ -3,27 +3,22 @@ import { ApiError, api } from '../api';
 import { roundCountdownText } from '../clock';
 import { Toast, el, setText } from '../dom';
 import type { Image, Me, VoteValue } from '../generated/protocol';
+import { getLanguage, t, tNodes } from '../i18n';
 import { RoomConnection, type StoreState } from '../socket';
 import type { RoomState } from '../state';
 import { Composer } from './composer';
-import { PHASE_HINTS, WINNER_RULE_TEXT, sentence, votesCastText } from './format';
+import { phaseHint, phaseName, sentence, votesCastText, winnerRuleText } from './format';
 import { Gallery } from './gallery';
+import { InviteBox, lineagePath } from './invite';
+import { langSwitch } from './lang-switch';
 import { MySubmissions } from './submissions';
-
-const STATUS_TEXT: Record<StoreState['status'], string> = {
-  connecting: 'Connecting…',
-  syncing: 'Catching up…',
-  live: 'Live',
-  offline: 'Reconnecting…',
-  error: 'Not connected',
-};
 
 export async function mountRoom(root: HTMLElement, slug: string): Promise<void> {
   let me: Me | null;
   try {
     me = (await api.getSession()).me;
   } catch (err) {
-    const message = err instanceof ApiError ? err.message : 'Could not load your session.';
+    const message = err instanceof ApiError ? err.message : t('room.sessionFailed');
     root.replaceChildren(el('p', { class: 'error-text', role: 'alert' }, message));
     return;
   }
@@ -37,7 +32,7 @@ export async function mountRoom(root: HTMLElement, slug: string): Promise<void> 
 class RoomView {
   private readonly connection: RoomConnection;
   private readonly toast = new Toast();
-  private readonly title = el('h1', {}, 'PixelPatchwork');
+  private readonly title = el('h1', {}, t('app.name'));
   private readonly roundNumber = el('span', { 'data-testid': 'round-number' });
   private readonly phaseBadge = el('span', { class: 'phase-badge', 'data-testid': 'phase-badge' });
   private readonly countdown = el('span', {
@@ -52,7 +47,7 @@ class RoomView {
   private readonly sealedNote = el(
     'span',
     { class: 'sealed-note', 'data-testid': 'sealed-note' },
-    'Votes are sealed until the reveal',
+    t('tally.sealedTitle'),
   );
   private readonly winnerRule = el('span', { class: 'muted', 'data-testid': 'winner-rule' });
   private readonly voteStatus = el(
@@ -72,6 +67,7 @@ class RoomView {
   private readonly composer: Composer;
   private readonly mine: MySubmissions;
   private readonly gallery: Gallery;
+  private readonly invite = new InviteBox('room');
   private state: RoomState | null = null;
   private roundId: number | null = null;
   /** The round whose winner the reveal already announced. */
@@ -107,12 +103,23 @@ class RoomView {
       el(
         'div',
         { class: 'round-meta' },
-        el('span', { class: 'round-label' }, 'Round ', this.roundNumber),
+        el('span', { class: 'round-label' }, ...tNodes('room.round', { n: this.roundNumber })),
         this.phaseBadge,
         this.countdown,
         this.connStatus,
       ),
-      el('p', { class: 'muted whoami' }, `You are ${this.me.nickname}`),
+      el(
+        'div',
+        { class: 'header-tools' },
+        el('p', { class: 'muted whoami' }, t('room.whoami', { name: this.me.nickname })),
+        el(
+          'a',
+          { href: lineagePath(this.slug), 'data-testid': 'lineage-link' },
+          t('room.lineageLink'),
+        ),
+        this.invite.element,
+        langSwitch(getLanguage()),
+      ),
     );
     const layout = el(
       'main',
@@ -136,7 +143,7 @@ class RoomView {
   }
 
   private render(store: StoreState): void {
-    setText(this.connStatus, STATUS_TEXT[store.status]);
+    setText(this.connStatus, t(`conn.${store.status}`));
     this.connStatus.dataset['status'] = store.status;
     this.fatal.hidden = store.status !== 'error';
     if (store.status === 'error' && store.error) setText(this.fatal, store.error.message);
@@ -150,18 +157,19 @@ class RoomView {
     this.roundId = round.id;
 
     setText(this.title, state.room.name);
-    document.title = `${state.room.name} · PixelPatchwork`;
+    document.title = t('app.pageTitle', { name: state.room.name });
+    this.invite.update(state.room);
     setText(this.roundNumber, String(round.number));
-    setText(this.phaseBadge, round.phase);
+    setText(this.phaseBadge, phaseName(round.phase));
     this.phaseBadge.dataset['phase'] = round.phase;
-    setText(this.hint, PHASE_HINTS[round.phase]);
+    setText(this.hint, phaseHint(round.phase));
     this.composer.setRound(round, isNewRound);
     this.composer.setLimits({
       quota: state.quota,
       generator: state.generator,
       entrySelection: state.entrySelection,
     });
-    this.composer.setOpen(round.phase === 'generate', 'Submissions open in the generate phase');
+    this.composer.setOpen(round.phase === 'generate', t('room.submissionsClosed'));
     this.mine.update(state);
     this.gallery.update(state);
     this.renderVoteStatus(state);
@@ -177,7 +185,7 @@ class RoomView {
     setText(this.votesCast, votesCastText(state.votesCast));
     this.sealedNote.hidden = !state.sealed;
     this.winnerRule.hidden = phase !== 'vote';
-    setText(this.winnerRule, WINNER_RULE_TEXT[state.winnerRule]);
+    setText(this.winnerRule, winnerRuleText(state.winnerRule));
   }
 
   private tick(): void {
@@ -199,15 +207,16 @@ class RoomView {
   }
 
   private showBanner(roundNumber: number, prompt: string, nickname: string | null): void {
-    const by = nickname ? ` by ${nickname}` : '';
+    const by = nickname ? ` ${t('room.bannerBy', { name: nickname })}` : '';
     const close = el(
       'button',
-      { type: 'button', class: 'banner-close', 'aria-label': 'Dismiss' },
+      { type: 'button', class: 'banner-close', 'aria-label': t('room.dismiss') },
       '×',
     );
     close.addEventListener('click', () => (this.banner.hidden = true));
+    const strong = el('strong', {}, prompt);
     this.banner.replaceChildren(
-      el('span', {}, `Round ${roundNumber} winner: `, el('strong', {}, prompt), by),
+      el('span', {}, ...tNodes('room.bannerWinner', { n: roundNumber, prompt: strong }), by),
       close,
     );
     this.banner.hidden = false;
@@ -239,7 +248,7 @@ class RoomView {
       await this.connection.castVote(image.id, value);
     } catch (err) {
       // The server's words (e.g. 429 rate_limited: "you are sending votes too fast…").
-      this.toast.show(err instanceof Error ? sentence(err.message) : 'Your vote was not counted.');
+      this.toast.show(err instanceof Error ? sentence(err.message) : t('room.voteFailed'));
     }
   }
 }

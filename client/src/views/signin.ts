@@ -1,6 +1,7 @@
 // The facilitator sign-in form (POST /api/host/session with the token).
 import { ApiError, api } from '../api';
 import { el } from '../dom';
+import { t } from '../i18n';
 
 export function showSignIn(root: HTMLElement, onSignedIn: () => void): void {
   const input = el('input', {
@@ -14,7 +15,7 @@ export function showSignIn(root: HTMLElement, onSignedIn: () => void): void {
   const button = el(
     'button',
     { type: 'submit', class: 'primary', 'data-testid': 'signin-button' },
-    'Sign in',
+    t('signin.button'),
   );
   const error = el('p', {
     class: 'error-text',
@@ -25,7 +26,7 @@ export function showSignIn(root: HTMLElement, onSignedIn: () => void): void {
   const form = el(
     'form',
     { class: 'join-form', novalidate: true },
-    el('label', { for: 'host-token' }, 'Facilitator token'),
+    el('label', { for: 'host-token' }, t('signin.token')),
     el('div', { class: 'form-row' }, input, button),
     error,
   );
@@ -33,11 +34,11 @@ export function showSignIn(root: HTMLElement, onSignedIn: () => void): void {
     el(
       'main',
       { class: 'landing' },
-      el('h1', {}, 'Facilitator console'),
+      el('h1', {}, t('signin.title')),
       el(
         'section',
         { class: 'panel' },
-        el('p', {}, 'Sign in with the facilitator token to run the rounds.'),
+        el('p', {}, t('signin.intro')),
         form,
       ),
     ),
@@ -46,7 +47,7 @@ export function showSignIn(root: HTMLElement, onSignedIn: () => void): void {
     e.preventDefault();
     const token = input.value.trim();
     if (!token) {
-      error.textContent = 'Enter the facilitator token.';
+      error.textContent = t('signin.empty');
       error.hidden = false;
       return;
     }
@@ -56,7 +57,7 @@ export function showSignIn(root: HTMLElement, onSignedIn: () => void): void {
       onSignedIn();
     } catch (err) {
       button.disabled = false;
-      error.textContent = err instanceof ApiError ? err.message : 'Could not sign in.';
+      error.textContent = err instanceof ApiError ? err.message : t('signin.failed');
       error.hidden = false;
     }
   });

@@ -3,6 +3,7 @@
 import { ApiError } from '../api';
 import { el, setAttr, setText } from '../dom';
 import type { Image } from '../generated/protocol';
+import { t } from '../i18n';
 import { type RoomState, canChangeEntry, isOwnImage } from '../state';
 import { progressValue, statusText } from './format';
 
@@ -27,7 +28,7 @@ export class MySubmissions {
   private readonly explain = el(
     'p',
     { class: 'muted hint' },
-    'Finished edits are private attempts until you enter them into the vote.',
+    t('mine.explain'),
   );
   private readonly error = el('p', {
     class: 'error-text',
@@ -41,11 +42,11 @@ export class MySubmissions {
 
   constructor(private readonly onEntry: EntryHandler = async () => {}) {
     this.list = el('ul', { class: 'my-list' });
-    this.empty = el('p', { class: 'muted' }, 'Nothing submitted in this round yet.');
+    this.empty = el('p', { class: 'muted' }, t('mine.empty'));
     this.element = el(
       'section',
       { class: 'panel', 'data-testid': 'my-submissions', 'aria-labelledby': 'mine-title' },
-      el('h2', { id: 'mine-title' }, 'My submissions'),
+      el('h2', { id: 'mine-title' }, t('mine.title')),
       this.entries,
       this.explain,
       this.error,
@@ -61,7 +62,7 @@ export class MySubmissions {
     const quota = state.quota;
     this.entries.hidden = this.explain.hidden = !selection || quota === null;
     if (selection && quota) {
-      setText(this.entries, `Entries: ${quota.entries_used} / ${quota.entries_per_round}`);
+      setText(this.entries, t('mine.entries', { used: quota.entries_used, max: quota.entries_per_round }));
     }
     const mine = state.images.filter((i) => isOwnImage(state, i));
     const seen = new Set<number>();
@@ -90,7 +91,7 @@ export class MySubmissions {
     setText(row.prompt, image.prompt);
     let status = statusText(image, progress);
     if (state.entrySelection && image.status === 'done') {
-      status = image.entered ? 'Done · entered in the vote' : 'Done · private attempt';
+      status = image.entered ? t('mine.doneEntered') : t('mine.donePrivate');
     }
     setText(row.status, status);
     row.status.classList.toggle('error-text', image.status === 'failed');
@@ -106,7 +107,7 @@ export class MySubmissions {
     const offered = state.entrySelection && image.status === 'done';
     const entered = image.entered === true;
     const usable = canChangeEntry(state, image) && !this.pending.has(image.id);
-    const why = state.round.phase === 'generate' ? null : 'Entries change only while generating';
+    const why = state.round.phase === 'generate' ? null : t('mine.onlyGenerate');
     row.enter.hidden = !offered || entered;
     row.withdraw.hidden = !offered || !entered;
     for (const button of [row.enter, row.withdraw]) {
@@ -127,7 +128,7 @@ export class MySubmissions {
       const message =
         err instanceof ApiError || err instanceof Error
           ? err.message
-          : 'Could not change the entry. Please try again.';
+          : t('mine.entryFailed');
       this.error.textContent = message;
       this.error.hidden = false;
     } finally {
@@ -144,16 +145,16 @@ export class MySubmissions {
     const thumb = el('img', { class: 'mini-thumb', alt: '' });
     const prompt = el('span', { class: 'my-prompt' });
     const status = el('span', { class: 'my-status', 'data-testid': 'submission-status' });
-    const bar = el('progress', { max: 100, class: 'bar', 'aria-label': 'Generation progress' });
+    const bar = el('progress', { max: 100, class: 'bar', 'aria-label': t('mine.progress') });
     const enter = el(
       'button',
       { type: 'button', class: 'primary small', 'data-testid': 'enter-button', hidden: true },
-      'Enter into the vote',
+      t('mine.enter'),
     );
     const withdraw = el(
       'button',
       { type: 'button', class: 'small', 'data-testid': 'withdraw-button', hidden: true },
-      'Withdraw',
+      t('mine.withdraw'),
     );
     enter.addEventListener('click', () => void this.change(imageId, true));
     withdraw.addEventListener('click', () => void this.change(imageId, false));

@@ -3,6 +3,7 @@
 // the reveal above all) plays a short highlight that prefers-reduced-motion turns off (CSS).
 import { el, setAttr, setText } from '../dom';
 import type { Tally } from '../generated/protocol';
+import { t } from '../i18n';
 import type { WinnerRule } from '../tallies';
 import { tallyDisplay } from './format';
 
@@ -20,19 +21,19 @@ export class TallyLine {
     {
       class: 'tally-item tally-sealed',
       'data-testid': 'tally-sealed',
-      title: 'Votes are sealed until the reveal',
+      title: t('tally.sealedTitle'),
     },
-    'Votes sealed',
+    t('tally.sealed'),
   );
   /** What was shown last ("sealed" or the counts), to notice a change worth a highlight. */
   private shown: string | null = null;
 
   constructor() {
-    this.scoreItem = el('span', { class: 'tally-item tally-score' }, 'Score ', this.score);
+    this.scoreItem = el('span', { class: 'tally-item tally-score' }, `${t('tally.score')} `, this.score);
     this.wilsonItem = el(
       'span',
       { class: 'tally-item tally-wilson', tabindex: 0 },
-      'Wilson ',
+      `${t('tally.wilson')} `,
       this.wilson,
     );
     this.counts = [
@@ -40,14 +41,14 @@ export class TallyLine {
         'span',
         { class: 'tally-item' },
         el('span', { 'aria-hidden': 'true' }, '▲ '),
-        el('span', { class: 'sr-only' }, 'Up votes: '),
+        el('span', { class: 'sr-only' }, `${t('tally.upSr')} `),
         this.up,
       ),
       el(
         'span',
         { class: 'tally-item' },
         el('span', { 'aria-hidden': 'true' }, '▼ '),
-        el('span', { class: 'sr-only' }, 'Down votes: '),
+        el('span', { class: 'sr-only' }, `${t('tally.downSr')} `),
         this.down,
       ),
       this.scoreItem,

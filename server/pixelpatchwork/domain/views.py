@@ -30,18 +30,16 @@ def wilson_lower_bound(up: int, down: int, z: float = 1.96) -> float:
     return round((centre - spread) / (1 + z * z / n), 4)
 
 
-def tally_view(image: Image, sealed: bool = False) -> dict[str, Any]:
-    """An image's votes; while voting is sealed only the sequence number is shown."""
+def tally_of(image_id: int, up: int, down: int, seq: int, sealed: bool = False) -> dict[str, Any]:
+    """A tally on the wire; while voting is sealed only the sequence number is shown."""
     if sealed:
-        return {"image_id": image.id, "up": None, "down": None, "score": None, "wilson": None, "seq": image.tally_seq}
-    return {
-        "image_id": image.id,
-        "up": image.up_count,
-        "down": image.down_count,
-        "score": image.up_count - image.down_count,
-        "wilson": wilson_lower_bound(image.up_count, image.down_count),
-        "seq": image.tally_seq,
-    }
+        return {"image_id": image_id, "up": None, "down": None, "score": None, "wilson": None, "seq": seq}
+    return {"image_id": image_id, "up": up, "down": down, "score": up - down, "wilson": wilson_lower_bound(up, down), "seq": seq}
+
+
+def tally_view(image: Image, sealed: bool = False) -> dict[str, Any]:
+    """An image's votes as they are in the database row."""
+    return tally_of(image.id, image.up_count, image.down_count, image.tally_seq, sealed)
 
 
 async def _url(storage: Storage, key: str | None) -> str | None:

@@ -15,7 +15,7 @@ from .clock import utcnow
 from .errors import DomainError, conflict, not_found
 from .events import Outbox
 from .policy import RoomPolicy
-from .views import tally_view
+from .views import tally_of, tally_view
 
 VALUES = {"up": 1, "down": -1, "none": 0}
 DEADLOCK_CODES = {1205, 1213}  # lock wait timeout, deadlock (MariaDB/MySQL)
@@ -107,6 +107,8 @@ async def _cast_once(
     session.add(VoteEvent(image_id=image_id, user_id=voter.id, value=new, created_at=now))
     up_delta = (new == 1) - (old == 1)
     down_delta = (new == -1) - (old == -1)
+    # The row is locked since the first SELECT, so the new counts are known without reading them.
+    tally = tally_of(image.id, image.up_count + up_delta, image.down_count + down_delta, image.tally_seq + 1, sealed)
     await session.execute(
         update(Image)
         .where(Image.id == image_id)
@@ -116,9 +118,6 @@ async def _cast_once(
             tally_seq=Image.tally_seq + 1,
         )
     )
-    await session.flush()
-    await session.refresh(image, ["up_count", "down_count", "tally_seq"])
-    tally = tally_view(image, sealed)
     await session.commit()
     outbox.tally_changed(room.slug, image_id)
     return tally

@@ -3,15 +3,23 @@
 Votes do not each send an event: a vote marks its image dirty, and once per
 `TALLY_WINDOW_MS` per room one `tally` event carries the absolute counts of every image
 that changed, read from the database so it is right whichever process counted the vote.
+
+With several processes (REDIS_URL), each process's dirty images go into one Redis set per
+room and a short Redis lock elects the process that sends the room's event for the window,
+so every screen gets one tally event per window, not one per process. The lock holder
+keeps flushing until the set stays empty; a process that finds the lock taken leaves its
+images to the holder. Should Redis fail, each process sends its own events.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,13 +39,23 @@ def channel(room_slug: str) -> str:
 
 
 class Broadcaster:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], emit: Emit, window_ms: int, policy: RoomPolicy) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], emit: Emit, window_ms: int, policy: RoomPolicy,
+        redis_url: str | None = None, key_prefix: str = "pixelpatchwork",
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.policy = policy
         self._emit = emit
         self.window_s = window_ms / 1000.0
         self._dirty: dict[str, set[int]] = {}
         self._flushers: dict[str, asyncio.Task] = {}
+        self._redis = None
+        if redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
+        self._prefix = key_prefix
+        self._token = uuid.uuid4().hex
 
     async def publish(self, outbox: Outbox) -> None:
         """Send the outbox's events (after their transaction committed) and schedule its tallies."""
@@ -64,11 +82,42 @@ class Broadcaster:
         finally:
             self._flushers.pop(room_slug, None)
         image_ids = self._dirty.pop(room_slug, set())
-        if image_ids:
-            try:
-                await self.flush(room_slug, image_ids)
-            except Exception:
-                log.exception("sending tallies of %s failed", room_slug)
+        if not image_ids:
+            return
+        try:
+            if self._redis is not None:
+                try:
+                    await self._flush_shared(room_slug, image_ids)
+                    return
+                except RedisError as exc:
+                    log.warning("coalescing tallies through Redis failed (%s); sending this process's own", exc.__class__.__name__)
+            await self.flush(room_slug, image_ids)
+        except Exception:
+            log.exception("sending tallies of %s failed", room_slug)
+
+    async def _flush_shared(self, room_slug: str, image_ids: set[int]) -> None:
+        """Add our dirty images to the room's shared set; the process holding the room's lock
+        sends one event per window for all of them."""
+        assert self._redis is not None
+        dirty, lock = f"{self._prefix}:tally:{room_slug}", f"{self._prefix}:tally-lock:{room_slug}"
+        lock_ms = int(self.window_s * 4000) + 1000
+        await self._redis.sadd(dirty, *image_ids)
+        if not await self._redis.set(lock, self._token, nx=True, px=lock_ms):
+            return  # the holder will send them
+        while True:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                members, _ = await pipe.smembers(dirty).delete(dirty).execute()
+            if members:
+                await self.flush(room_slug, {int(member) for member in members})
+            await asyncio.sleep(self.window_s)
+            if await self._redis.scard(dirty):
+                await self._redis.pexpire(lock, lock_ms)
+                continue
+            if await self._redis.get(lock) == self._token.encode():
+                await self._redis.delete(lock)
+            # An image added between the check and the release is ours again if we can lock.
+            if not await self._redis.scard(dirty) or not await self._redis.set(lock, self._token, nx=True, px=lock_ms):
+                return
 
     async def flush(self, room_slug: str, image_ids: set[int]) -> None:
         async with self.sessionmaker() as session:
@@ -89,6 +138,11 @@ class Broadcaster:
 
     async def close(self) -> None:
         """Send what is pending and stop."""
+        if self._redis is not None:
+            try:
+                await self._redis.aclose()
+            except RedisError:
+                pass
         for task in list(self._flushers.values()):
             task.cancel()
         pending, self._dirty = self._dirty, {}

@@ -13,7 +13,10 @@ from typing import Any
 
 import socketio
 from itsdangerous import BadSignature
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+
+from ..db.models import Room, User
 
 from ..domain import rooms, votes
 from ..domain.clock import to_ms, utcnow
@@ -119,11 +122,15 @@ class RoomNamespace(socketio.AsyncNamespace):
         svc = self.services
         outbox = Outbox()
         async with svc.sessionmaker() as db:
-            voter = await get_user(db, state.get("user_id"))
-            if voter is None:
+            # The voter and their room in one query: this is the hottest path of a room.
+            row = (
+                await db.execute(
+                    select(User, Room).join(Room, User.room_id == Room.id).where(User.id == state.get("user_id"), User.removed.is_(None))
+                )
+            ).first() if state.get("user_id") else None
+            if row is None:
                 raise DomainError(401, "not_joined", "join the room with a nickname before voting")
-            room = await db.get(rooms.Room, voter.room_id)
-            assert room is not None
+            voter, room = row
             if room.slug not in state["rooms"] or data.get("room", room.slug) != room.slug:
                 raise DomainError(409, "not_in_room", "join your room's channel before voting")
             svc.vote_limiter.check(voter.id, "votes")
