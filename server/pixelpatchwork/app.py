@@ -22,6 +22,7 @@ from .services import Services
 from .settings import Settings
 from .web import api, host, pages
 from .web.errors import register_error_handlers
+from .web.security import install_security_headers
 from .web.pages import CLIENT_DIST
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     app.register_blueprint(api.bp)
     app.register_blueprint(host.bp)
     register_error_handlers(app)
+    install_security_headers(app, settings)
 
     manager = None
     if settings.redis_url:
