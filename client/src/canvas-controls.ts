@@ -64,20 +64,8 @@ export function buildControls(): Controls {
   const size = range('brush-size', BRUSH_MIN, BRUSH_MAX, 32, t('canvas.sizeLabel'));
   const sizeOut = el('output', { for: 'brush-size', class: 'range-value' });
   const zoomLevel = el('output', { class: 'zoom-level', 'data-testid': 'zoom-level' }, '100%');
-  const opacity = range(
-    'overlay-opacity',
-    10,
-    90,
-    DEFAULT_OPACITY,
-    t('canvas.opacityLabel'),
-  );
-  const feather = range(
-    'feather-input',
-    0,
-    LIMITS.feather_max_px,
-    0,
-    t('canvas.featherLabel'),
-  );
+  const opacity = range('overlay-opacity', 10, 90, DEFAULT_OPACITY, t('canvas.opacityLabel'));
+  const feather = range('feather-input', 0, LIMITS.feather_max_px, 0, t('canvas.featherLabel'));
   const featherOut = el('output', { for: 'feather-input', class: 'range-value' }, '0px');
   const field = (id: string, text: string, input: HTMLInputElement, out?: HTMLOutputElement) =>
     el('div', { class: 'field' }, el('label', { for: id }, text), input, out);
@@ -113,11 +101,7 @@ export function buildControls(): Controls {
     el(
       'p',
       { class: 'shortcut-hint muted' },
-      el(
-        'span',
-        { class: 'hint-keys' },
-        t('canvas.hintKeys'),
-      ),
+      el('span', { class: 'hint-keys' }, t('canvas.hintKeys')),
       el('span', { class: 'hint-touch' }, t('canvas.hintTouch')),
     ),
   );

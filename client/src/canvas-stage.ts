@@ -54,7 +54,11 @@ export class Stage {
     private readonly sink: StrokeSink,
     private readonly onView: (view: View) => void,
   ) {
-    this.img = el('img', { class: 'seed-image', 'data-testid': 'seed-image', alt: t('canvas.seedAlt') });
+    this.img = el('img', {
+      class: 'seed-image',
+      'data-testid': 'seed-image',
+      alt: t('canvas.seedAlt'),
+    });
     this.canvas = el('canvas', {
       class: 'mask-canvas',
       'data-testid': 'mask-canvas',

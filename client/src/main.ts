@@ -3,10 +3,14 @@
 import './style.css';
 import { SLUG_PATTERN, el } from './dom';
 import { mountHost } from './views/host';
+import { initLanguage } from './views/lang-switch';
 import { mountLanding } from './views/landing';
+import { mountLineage } from './views/lineage';
+import { mountProjector } from './views/projector';
 import { mountRoom } from './views/room';
 
 function main(): void {
+  initLanguage();
   const root =
     document.getElementById('app') ?? document.body.appendChild(el('div', { id: 'app' }));
   const { page, room: rawRoom } = document.body.dataset;
@@ -17,6 +21,12 @@ function main(): void {
       break;
     case 'host':
       void mountHost(root, room);
+      break;
+    case 'projector':
+      mountProjector(root, room);
+      break;
+    case 'lineage':
+      void mountLineage(root, room);
       break;
     default:
       mountLanding(root, room);

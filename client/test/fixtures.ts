@@ -72,8 +72,11 @@ export function image(id: number, overrides: Partial<Image> = {}): Image {
     feather_px: 0,
     quality: null,
     generation_ms: null,
+    approved: true,
+    hidden: false,
     ...overrides,
-  };
+    // Cast: optional moderation flags come and go with the protocol.
+  } as Image;
 }
 
 export function done(id: number, overrides: Partial<Image> = {}): Image {
@@ -88,7 +91,16 @@ export function done(id: number, overrides: Partial<Image> = {}): Image {
 
 export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
   return {
-    room: { slug: 'main', name: 'Main room', mode: 'facilitated' },
+    // Cast: the room's other flags (join lock, research, ...) grow with the protocol.
+    room: {
+      slug: 'main',
+      name: 'Main room',
+      mode: 'facilitated',
+      join_code: 'K7MZ3Q',
+      join_path: '/j/K7MZ3Q',
+      join_locked: false,
+      research: false,
+    } as Snapshot['room'],
     version: 10,
     server_time: 1_700_000_000_000,
     round: round(),

@@ -355,19 +355,22 @@ describe('helpers', () => {
   });
 });
 
-
 describe('voting settings from the snapshot', () => {
   it('allows votes in the phases the server names, and on own edits when it says so', async () => {
     const { applySnapshot, canVote } = await import('../src/state');
     const own = done(5, { entered: true, author: { id: 1, nickname: 'Me' } });
-    const early = applySnapshot(snapshot({
-      round: round({ phase: 'generate' }),
-      images: [own],
-      entry_selection: true,
-      voting: { phases: ['generate', 'vote'], self_votes: true },
-    }));
+    const early = applySnapshot(
+      snapshot({
+        round: round({ phase: 'generate' }),
+        images: [own],
+        entry_selection: true,
+        voting: { phases: ['generate', 'vote'], self_votes: true },
+      }),
+    );
     expect(canVote(early, own)).toBe(true);
-    const strict = applySnapshot(snapshot({ round: round({ phase: 'generate' }), images: [own], entry_selection: true }));
+    const strict = applySnapshot(
+      snapshot({ round: round({ phase: 'generate' }), images: [own], entry_selection: true }),
+    );
     expect(canVote(strict, own)).toBe(false);
   });
 });

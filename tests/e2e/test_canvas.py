@@ -165,7 +165,7 @@ async def test_painting_while_zoomed_lands_on_the_right_seed_pixels(browser, sit
     await page.keyboard.down("Control")
     await page.mouse.wheel(0, -200)
     await page.keyboard.up("Control")
-    await page.wait_for_function(f"document.querySelector('[data-testid=mask-canvas]').getBoundingClientRect().width > {before['width'] + 1}")
+    await page.wait_for_function(f"() => document.querySelector('[data-testid=mask-canvas]').getBoundingClientRect().width > {before['width'] + 1}")
     after = await page.get_by_test_id("mask-canvas").bounding_box()
     u0 = (px - before["x"]) / before["width"]
     u1 = (px - after["x"]) / after["width"]

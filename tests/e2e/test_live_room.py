@@ -85,12 +85,12 @@ async def test_join_paint_submit_vote_and_close_a_round(browser, site, artifacts
     await host.get_by_test_id("token-input").fill(FACILITATOR_TOKEN)
     await host.get_by_test_id("signin-button").click()
     await host.get_by_test_id("transition-vote").click()
-    await bob.wait_for_function("document.querySelector('[data-testid=phase-badge]').textContent.toLowerCase().includes('vot')")
+    await bob.wait_for_function("() => document.querySelector('[data-testid=phase-badge]').textContent.toLowerCase().includes('vot')")
 
     # Bob votes up; Alice's screen shows the tally live. Alice cannot vote on her own image.
     await card(bob, image_id).get_by_test_id("vote-up").click()
     await alice.wait_for_function(
-        f"document.querySelector('[data-image-id=\"{image_id}\"] [data-testid=tally-up]').textContent.includes('1')"
+        f"() => document.querySelector('[data-image-id=\"{image_id}\"] [data-testid=tally-up]').textContent.includes('1')"
     )
     assert await card(alice, image_id).get_by_test_id("vote-up").is_disabled()
     await bob.screenshot(path=artifacts / "bob-voted.png", full_page=True)
@@ -100,9 +100,9 @@ async def test_join_paint_submit_vote_and_close_a_round(browser, site, artifacts
     old_seed = await alice.get_by_test_id("seed-image").get_attribute("src")
     await host.get_by_test_id("transition-closed").click()
     for page in (alice, bob):
-        await page.wait_for_function("document.querySelector('[data-testid=round-number]').textContent.includes('2')")
+        await page.wait_for_function("() => document.querySelector('[data-testid=round-number]').textContent.includes('2')")
         await page.wait_for_function(
-            f"document.querySelector('[data-testid=seed-image]').getAttribute('src') !== {json.dumps(old_seed)}"
+        f"() => document.querySelector('[data-testid=seed-image]').getAttribute('src') !== {json.dumps(old_seed)}"
         )
         assert f"/images/{image_id}/" in await page.get_by_test_id("seed-image").get_attribute("src")
     await bob.screenshot(path=artifacts / "bob-round-2.png", full_page=True)

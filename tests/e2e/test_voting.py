@@ -34,7 +34,7 @@ async def sign_in_host(page, base: str) -> None:  # type: ignore[no-untyped-def]
     await page.goto(base + "/host")
     await page.get_by_test_id("token-input").fill(FACILITATOR_TOKEN)
     await page.get_by_test_id("signin-button").click()
-    await page.wait_for_function("document.querySelector('[data-testid=host-phase]')?.textContent !== ''")
+    await page.wait_for_function("() => document.querySelector('[data-testid=host-phase]')?.textContent !== ''")
 
 
 async def wait_text(page, testid: str, pattern: str, timeout: float = 10000) -> str:  # type: ignore[no-untyped-def]
@@ -50,7 +50,7 @@ async def wait_text(page, testid: str, pattern: str, timeout: float = 10000) -> 
 
 async def wait_phase(page, phase: str) -> None:  # type: ignore[no-untyped-def]
     await page.wait_for_function(
-        f"document.querySelector('[data-testid=phase-badge]')?.textContent === {phase!r}"
+        f"() => document.querySelector('[data-testid=phase-badge]')?.textContent === {phase!r}"
     )
 
 
@@ -89,7 +89,7 @@ async def test_sealed_votes_show_only_votes_cast_until_the_reveal(browser, seale
     bob_card = card(bob, image_id)
     await bob_card.get_by_test_id("vote-up").click()
     await bob.wait_for_function(
-        f"document.querySelector('[data-image-id=\"{image_id}\"] [data-testid=vote-up]').getAttribute('aria-pressed') === 'true'"
+        f"() => document.querySelector('[data-image-id=\"{image_id}\"] [data-testid=vote-up]').getAttribute('aria-pressed') === 'true'"
     )
     for page in (alice, bob):
         await wait_text(page, "votes-cast", r"^Votes cast: 1$")
@@ -173,7 +173,7 @@ async def test_host_pauses_extends_and_resumes_the_clock(browser, open_site, art
     running = await countdown_seconds(alice)
     assert before + 55 <= running <= before + 60
     await alice.wait_for_function(
-        f"!document.querySelector('[data-testid=countdown]').textContent.includes('{running // 60}:{running % 60:02d}')",
+        f"() => !document.querySelector('[data-testid=countdown]').textContent.includes('{running // 60}:{running % 60:02d}')",
         timeout=5000,
     )
     assert await countdown_seconds(alice) < running, "the clock ticks again"

@@ -215,9 +215,6 @@ export class Composer {
       return;
     }
     const ours = friendly(err.code);
-    this.fail(
-      ours && ours !== err.message ? `${ours} (${err.message})` : err.message,
-      err.code,
-    );
+    this.fail(ours && ours !== err.message ? `${ours} (${err.message})` : err.message, err.code);
   }
 }

@@ -108,10 +108,7 @@ export function tallyDisplay(tally: Tally): TallyDisplay {
     down,
     score: tally.score ?? up - down,
     wilson,
-    wilsonText:
-      up + down === 0
-        ? t('tally.wilsonNone')
-        : t('tally.wilsonText', { pct: wilson }),
+    wilsonText: up + down === 0 ? t('tally.wilsonNone') : t('tally.wilsonText', { pct: wilson }),
   };
 }
 

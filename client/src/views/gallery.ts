@@ -163,7 +163,12 @@ export class Gallery {
       voteUp.addEventListener('click', () => this.vote(imageId, 'up'));
       voteDown.addEventListener('click', () => this.vote(imageId, 'down'));
       root.append(
-        el('div', { class: 'votes', role: 'group', 'aria-label': t('gallery.yourVote') }, voteUp, voteDown),
+        el(
+          'div',
+          { class: 'votes', role: 'group', 'aria-label': t('gallery.yourVote') },
+          voteUp,
+          voteDown,
+        ),
       );
     }
     return {
@@ -232,9 +237,12 @@ export class Gallery {
 
     setText(card.prompt, image.prompt);
     const nickname = image.author?.nickname ?? t('gallery.someone');
-    setText(card.author, isOwnImage(state, image)
+    setText(
+      card.author,
+      isOwnImage(state, image)
         ? t('gallery.byYou', { name: nickname })
-        : t('gallery.by', { name: nickname }));
+        : t('gallery.by', { name: nickname }),
+    );
     // Votes only concern finished, entered edits; a private attempt or one still being
     // made has nothing to count.
     const counted = image.status === 'done' && isEntered(image, state.entrySelection);

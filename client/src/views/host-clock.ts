@@ -105,9 +105,7 @@ export class ClockControls {
     if (this.busy) return;
     const seconds = Number(this.seconds.value.trim());
     if (action === 'extend' && extendLabel(this.seconds.value) === null) {
-      return this.hooks.onError(
-        t('host.extendInvalid', { max: LIMITS.phase_duration_max_s }),
-      );
+      return this.hooks.onError(t('host.extendInvalid', { max: LIMITS.phase_duration_max_s }));
     }
     this.setBusy(true);
     try {

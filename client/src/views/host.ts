@@ -100,7 +100,9 @@ class HostConsole {
   }
 
   start(): void {
-    const signOut = el('button', { type: 'button', 'data-testid': 'signout-button' },
+    const signOut = el(
+      'button',
+      { type: 'button', 'data-testid': 'signout-button' },
       t('host.signOut'),
     );
     signOut.addEventListener('click', () => void this.signOut());
@@ -213,9 +215,7 @@ class HostConsole {
       return button;
     });
     this.actions.replaceChildren(
-      ...(buttons.length > 0
-        ? buttons
-        : [el('p', { class: 'muted' }, t('host.noMoves'))]),
+      ...(buttons.length > 0 ? buttons : [el('p', { class: 'muted' }, t('host.noMoves'))]),
     );
   }
 

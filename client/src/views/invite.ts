@@ -65,7 +65,12 @@ export class InviteBox {
     );
     this.element =
       prefix === 'room'
-        ? el('details', { class: 'invite', 'data-testid': 'room-invite', hidden: true }, this.summary, body)
+        ? el(
+            'details',
+            { class: 'invite', 'data-testid': 'room-invite', hidden: true },
+            this.summary,
+            body,
+          )
         : el('div', { class: 'invite invite-open' }, body);
   }
 

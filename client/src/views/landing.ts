@@ -1,7 +1,10 @@
-// Landing page: what the activity is, and joining a room under a nickname.
+// Landing page: what the activity is, and joining a room under a nickname. A room comes from
+// ?room= (the join link /j/CODE redirects here with it) or from a join code typed in.
 import { ApiError, api } from '../api';
-import { SLUG_PATTERN, el, roomPath } from '../dom';
+import { SLUG_PATTERN, el, roomPath, setText } from '../dom';
 import { LIMITS } from '../generated/protocol';
+import { getLanguage, t } from '../i18n';
+import { langSwitch } from './lang-switch';
 
 /** ?room= wins over the page's default room: the room page sends newcomers here with it. */
 export function landingRoom(search: string, fallback: string): string {
@@ -9,8 +12,29 @@ export function landingRoom(search: string, fallback: string): string {
   return asked && SLUG_PATTERN.test(asked) ? asked : fallback;
 }
 
+/** The code of a join link that named no room (?code=X&unknown=1), cleaned for display. */
+export function unknownCode(search: string): string | null {
+  const params = new URLSearchParams(search);
+  if (params.get('unknown') !== '1') return null;
+  const code = normaliseCode(params.get('code') ?? '');
+  return code === '' ? null : code;
+}
+
+/** What people type: any case, spaces or dashes between groups. */
+export function normaliseCode(raw: string): string {
+  return raw
+    .replace(/[\s-]+/g, '')
+    .toUpperCase()
+    .slice(0, 16);
+}
+
+function joinHeading(room: string, name: string | null): string {
+  if (name === null && room === 'main') return t('landing.joinMain');
+  return t('landing.joinRoom', { room: name ?? room });
+}
+
 export function mountLanding(root: HTMLElement, defaultRoom: string): void {
-  const room = landingRoom(window.location.search, defaultRoom);
+  let room = landingRoom(window.location.search, defaultRoom);
   const input = el('input', {
     id: 'nickname',
     type: 'text',
@@ -24,7 +48,7 @@ export function mountLanding(root: HTMLElement, defaultRoom: string): void {
   const button = el(
     'button',
     { type: 'submit', class: 'primary', 'data-testid': 'join-button' },
-    'Join',
+    t('landing.join'),
   );
   const error = el('p', {
     id: 'join-error',
@@ -34,87 +58,113 @@ export function mountLanding(root: HTMLElement, defaultRoom: string): void {
     hidden: true,
   });
   const resume = el('p', { class: 'resume', hidden: true });
+  const heading = el('h2', { id: 'join-title' }, joinHeading(room, null));
   const form = el(
     'form',
     { class: 'join-form', novalidate: true },
-    el('label', { for: 'nickname' }, 'Your nickname'),
+    el('label', { for: 'nickname' }, t('landing.nickname')),
     el('div', { class: 'form-row' }, input, button),
-    error,
+  );
+  const codeInput = el('input', {
+    id: 'join-code',
+    type: 'text',
+    name: 'code',
+    autocomplete: 'off',
+    autocapitalize: 'characters',
+    spellcheck: 'false',
+    maxlength: 16,
+    class: 'code-input',
+    'data-testid': 'code-input',
+    'aria-describedby': 'join-error',
+  });
+  const codeButton = el(
+    'button',
+    { type: 'submit', 'data-testid': 'code-button' },
+    t('landing.codeButton'),
+  );
+  const codeForm = el(
+    'form',
+    { class: 'code-form', novalidate: true },
+    el('label', { for: 'join-code' }, t('landing.codeTitle')),
+    el('div', { class: 'form-row' }, codeInput, codeButton),
   );
 
   root.replaceChildren(
     el(
       'main',
       { class: 'landing' },
-      el('h1', {}, 'PixelPatchwork'),
-      el('p', { class: 'lead' }, 'Make one picture together, one patch at a time.'),
+      el('div', { class: 'landing-head' }, el('h1', {}, t('app.name')), langSwitch(getLanguage())),
+      el('p', { class: 'lead' }, t('landing.lead')),
       el(
         'section',
         { class: 'panel', 'aria-labelledby': 'how-title' },
-        el('h2', { id: 'how-title' }, 'How a round works'),
+        el('h2', { id: 'how-title' }, t('landing.howTitle')),
         el(
           'ol',
           { class: 'steps' },
-          el(
-            'li',
-            {},
-            'Everyone sees the same seed image. Paint a mask over the part you want to change and describe what should be there.',
-          ),
-          el(
-            'li',
-            {},
-            'The image model repaints just that area. Everyone’s results appear live in the shared gallery.',
-          ),
-          el('li', {}, 'Then everyone votes the others’ images up or down.'),
-          el(
-            'li',
-            {},
-            'The winner becomes the next seed on every screen, and the next round builds on it.',
-          ),
+          el('li', {}, t('landing.step1')),
+          el('li', {}, t('landing.step2')),
+          el('li', {}, t('landing.step3')),
+          el('li', {}, t('landing.step4')),
         ),
       ),
       el(
         'section',
         { class: 'panel', 'aria-labelledby': 'join-title' },
-        el('h2', { id: 'join-title' }, room === 'main' ? 'Join the room' : `Join room “${room}”`),
+        heading,
         resume,
         form,
+        error,
+        codeForm,
       ),
     ),
   );
 
-  void api.getSession().then(
-    ({ me }) => {
-      if (!me || me.room !== room) return;
-      resume.replaceChildren(
-        el(
-          'a',
-          { href: roomPath(room), class: 'button-link', 'data-testid': 'continue-link' },
-          `Continue as ${me.nickname}`,
-        ),
-        ' or pick another nickname below.',
-      );
-      resume.hidden = false;
-    },
-    () => undefined,
-  );
+  const showResume = () => {
+    resume.hidden = true;
+    void api.getSession().then(
+      ({ me }) => {
+        if (!me || me.room !== room) return;
+        resume.replaceChildren(
+          el(
+            'a',
+            { href: roomPath(room), class: 'button-link', 'data-testid': 'continue-link' },
+            t('landing.continueAs', { name: me.nickname }),
+          ),
+          ` ${t('landing.orPick')}`,
+        );
+        resume.hidden = false;
+      },
+      () => undefined,
+    );
+  };
+  showResume();
 
-  const showError = (message: string) => {
+  const showError = (message: string, field: HTMLInputElement = input) => {
     error.textContent = message;
     error.hidden = false;
-    input.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-invalid', 'true');
   };
-  input.addEventListener('input', () => {
+  const clearError = () => {
     error.hidden = true;
     input.removeAttribute('aria-invalid');
-  });
+    codeInput.removeAttribute('aria-invalid');
+  };
+  input.addEventListener('input', clearError);
+  codeInput.addEventListener('input', clearError);
+
+  const unknown = unknownCode(window.location.search);
+  if (unknown !== null) {
+    codeInput.value = unknown;
+    showError(t('landing.codeUnknown', { code: unknown }), codeInput);
+  }
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const nickname = input.value.trim();
-    if (!nickname) return showError('Pick a nickname first.');
+    if (!nickname) return showError(t('landing.pickFirst'));
     if (nickname.length > LIMITS.nickname_max_chars) {
-      return showError(`A nickname has at most ${LIMITS.nickname_max_chars} characters.`);
+      return showError(t('landing.tooLong', { max: LIMITS.nickname_max_chars }));
     }
     button.disabled = true;
     try {
@@ -123,8 +173,36 @@ export function mountLanding(root: HTMLElement, defaultRoom: string): void {
     } catch (err) {
       button.disabled = false;
       // The server's message says what to do (e.g. for nickname_taken); show it as is.
-      showError(err instanceof ApiError ? err.message : 'Could not join. Please try again.');
+      showError(err instanceof ApiError ? err.message : t('landing.joinFailed'));
     }
   });
-  input.focus();
+
+  codeForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = normaliseCode(codeInput.value);
+    if (!code) return showError(t('landing.codeEmpty'), codeInput);
+    codeButton.disabled = true;
+    try {
+      const found = (await api.findRoomByCode(code)).room;
+      clearError();
+      room = found.slug;
+      setText(heading, joinHeading(room, found.name));
+      const url = new URL(window.location.href);
+      url.search = `?room=${encodeURIComponent(room)}`;
+      window.history.replaceState(null, '', url.toString());
+      codeInput.value = '';
+      showResume();
+      input.focus();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'join_code_unknown') {
+        showError(t('landing.codeUnknown', { code }), codeInput);
+      } else {
+        showError(err instanceof ApiError ? err.message : t('landing.codeFailed'), codeInput);
+      }
+    } finally {
+      codeButton.disabled = false;
+    }
+  });
+  if (unknown !== null) codeInput.focus();
+  else input.focus();
 }

@@ -23,6 +23,25 @@ export function initLanguage(): Lang {
 
 let counter = 0;
 
+/** A small globe (an emoji may lack a font). */
+function globe(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '20');
+  svg.setAttribute('height', '20');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'lang-icon');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute(
+    'd',
+    'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20Zm0 2c.9 0 2.3 2 2.8 5H9.2C9.7 6 11.1 4 12 4ZM4.3 14a8 8 0 0 1 0-4h3a20 20 0 0 0 0 4h-3Zm.9 2h2.5c.3 1.5.8 2.8 1.4 3.6A8 8 0 0 1 5.2 16Zm2.5-8H5.2a8 8 0 0 1 3.9-3.6C8.5 5.2 8 6.5 7.7 8ZM12 20c-.9 0-2.3-2-2.8-4h5.6c-.5 2-1.9 4-2.8 4Zm3.1-6H8.9a18 18 0 0 1 0-4h6.2a18 18 0 0 1 0 4Zm-.2 5.6c.6-.8 1.1-2.1 1.4-3.6h2.5a8 8 0 0 1-3.9 3.6ZM16.7 14a20 20 0 0 0 0-4h3a8 8 0 0 1 0 4h-3Zm-.4-6c-.3-1.5-.8-2.8-1.4-3.6A8 8 0 0 1 18.8 8h-2.5Z',
+  );
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return svg;
+}
+
 /** A labelled <select> (data-testid lang-switch). */
 export function langSwitch(current: Lang): HTMLElement {
   const id = `lang-switch-${++counter}`;
@@ -50,7 +69,7 @@ export function langSwitch(current: Lang): HTMLElement {
     'div',
     { class: 'lang-switch' },
     el('label', { for: id, class: 'sr-only' }, t('lang.label')),
-    el('span', { class: 'lang-icon', 'aria-hidden': 'true' }, '🌐'),
+    globe(),
     select,
   );
 }

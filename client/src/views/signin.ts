@@ -35,12 +35,7 @@ export function showSignIn(root: HTMLElement, onSignedIn: () => void): void {
       'main',
       { class: 'landing' },
       el('h1', {}, t('signin.title')),
-      el(
-        'section',
-        { class: 'panel' },
-        el('p', {}, t('signin.intro')),
-        form,
-      ),
+      el('section', { class: 'panel' }, el('p', {}, t('signin.intro')), form),
     ),
   );
   form.addEventListener('submit', async (e) => {

@@ -25,11 +25,7 @@ export class MySubmissions {
   private readonly list: HTMLUListElement;
   private readonly empty: HTMLParagraphElement;
   private readonly entries = el('p', { class: 'entries', 'data-testid': 'entries-count' });
-  private readonly explain = el(
-    'p',
-    { class: 'muted hint' },
-    t('mine.explain'),
-  );
+  private readonly explain = el('p', { class: 'muted hint' }, t('mine.explain'));
   private readonly error = el('p', {
     class: 'error-text',
     'data-testid': 'entry-error',
@@ -62,7 +58,10 @@ export class MySubmissions {
     const quota = state.quota;
     this.entries.hidden = this.explain.hidden = !selection || quota === null;
     if (selection && quota) {
-      setText(this.entries, t('mine.entries', { used: quota.entries_used, max: quota.entries_per_round }));
+      setText(
+        this.entries,
+        t('mine.entries', { used: quota.entries_used, max: quota.entries_per_round }),
+      );
     }
     const mine = state.images.filter((i) => isOwnImage(state, i));
     const seen = new Set<number>();
@@ -126,9 +125,7 @@ export class MySubmissions {
       await this.onEntry(image, entered);
     } catch (err) {
       const message =
-        err instanceof ApiError || err instanceof Error
-          ? err.message
-          : t('mine.entryFailed');
+        err instanceof ApiError || err instanceof Error ? err.message : t('mine.entryFailed');
       this.error.textContent = message;
       this.error.hidden = false;
     } finally {

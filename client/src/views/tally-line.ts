@@ -29,7 +29,12 @@ export class TallyLine {
   private shown: string | null = null;
 
   constructor() {
-    this.scoreItem = el('span', { class: 'tally-item tally-score' }, `${t('tally.score')} `, this.score);
+    this.scoreItem = el(
+      'span',
+      { class: 'tally-item tally-score' },
+      `${t('tally.score')} `,
+      this.score,
+    );
     this.wilsonItem = el(
       'span',
       { class: 'tally-item tally-wilson', tabindex: 0 },
