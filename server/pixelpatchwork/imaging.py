@@ -157,3 +157,26 @@ def default_seed(width: int = 1024, height: int = 768) -> Image.Image:
         draw.polygon(points, fill=colour)
     draw.rectangle([0, int(height * 0.86), width, height], fill=(60, 110, 150))
     return image
+
+
+SEED_MAX_SIDE = 1536
+SEED_DATA_URL = ("data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,")
+
+
+def read_seed(value: str, *, max_bytes: int, max_pixels: int) -> Image.Image:
+    """An uploaded seed (PNG, JPEG or WebP data URL): decoded safely, turned upright by its
+    EXIF orientation, RGB, and at most SEED_MAX_SIDE pixels on its long side."""
+    prefix = next((p for p in SEED_DATA_URL if isinstance(value, str) and value.startswith(p)), None)
+    if prefix is None:
+        raise ImageRejected("invalid_image", "upload a PNG, JPEG or WebP image")
+    encoded = value[len(prefix):]
+    if len(encoded) > max_bytes * 4 // 3 + 4:
+        raise ImageRejected("invalid_image", f"the image is larger than {max_bytes} bytes")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImageRejected("invalid_image", "the image is not valid base64") from exc
+    image = open_untrusted(data, max_pixels=max_pixels, allowed_formats=("PNG", "JPEG", "WEBP"), code="invalid_image")
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    image.thumbnail((SEED_MAX_SIDE, SEED_MAX_SIDE), Image.Resampling.LANCZOS)
+    return image

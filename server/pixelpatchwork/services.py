@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,6 +15,7 @@ from .domain.policy import RoomPolicy
 from .generation import Provider, make_provider
 from .generation.jobs import Worker
 from .ratelimit import RateLimiter
+from .realtime.presence import Presence
 from .realtime.broadcast import Broadcaster, Emit
 from .settings import Settings
 from .storage import Storage, make_storage
@@ -30,6 +32,7 @@ class Services:
     provider: Provider
     policy: RoomPolicy
     vote_limiter: RateLimiter
+    presence: Presence
     broadcaster: Broadcaster | None = None
     worker: Worker | None = None
     background: list[asyncio.Task] = field(default_factory=list)
@@ -65,12 +68,14 @@ class Services:
             provider=provider,
             policy=policy,
             vote_limiter=RateLimiter(settings.votes_per_second),
+            presence=Presence(settings.redis_url, settings.redis_channel, uuid.uuid4().hex),
         )
 
     async def start(self, emit: Emit, *, run_worker: bool) -> None:
         """Open connections; start the broadcaster and, if asked, the in-process worker."""
         await self.storage.start()
         await self.provider.start()
+        self.presence.start()
         self.broadcaster = Broadcaster(
             self.sessionmaker, emit, self.settings.tally_window_ms, self.policy,
             redis_url=self.settings.redis_url, key_prefix=self.settings.redis_channel,
@@ -100,6 +105,7 @@ class Services:
             await self.worker.stop()
         if self.broadcaster is not None:
             await self.broadcaster.close()
+        await self.presence.stop()
         await self.provider.close()
         await self.storage.close()
         await self.engine.dispose()

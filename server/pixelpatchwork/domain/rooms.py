@@ -122,3 +122,53 @@ def room_summary(room: Room) -> dict:
         "join_locked": room.join_locked, "research": room.research, "requires_approval": room.requires_approval,
         "generate_s": room.generate_s, "vote_s": room.vote_s,
     }
+
+
+def slug_for(name: str) -> str:
+    """A URL-safe room slug from a display name, with a random suffix so names may repeat."""
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:30] or "room"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+async def create_room(
+    sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, policy: RoomPolicy, name: str, mode: str,
+    seed_picture: PILImage.Image | None,
+) -> str:
+    """A new room with its first seed; facilitated rooms wait in the lobby, daily ones start."""
+    slug = slug_for(name)
+    await ensure_room(sessionmaker, storage, slug, name, seed_picture=seed_picture, mode=mode, policy=policy)
+    if mode == "facilitated":
+        async with sessionmaker() as session:
+            room = await get_room(session, slug)
+            await session.execute(update(Round).where(Round.room_id == room.id, Round.number == 1).values(phase="lobby"))
+            await session.commit()
+    return slug
+
+
+async def replace_seed(session: AsyncSession, storage: Storage, room: Room, picture: PILImage.Image) -> int:
+    """Put a new picture in as the current round's seed, while nobody has edited the old one."""
+    from .errors import conflict
+    from .views import current_round
+
+    version = await bump_version(session, room.id)
+    round_, _seed = await current_round(session, room)
+    edits = await session.scalar(select(Image.id).where(Image.round_id == round_.id, Image.kind == "edit").limit(1))
+    if round_.phase not in ("lobby", "generate") or edits is not None:
+        raise conflict("seed_locked", "the seed can be changed only before anyone has submitted an edit on it")
+    now = utcnow()
+    seed = Image(
+        room_id=room.id, kind="seed", prompt="", status="done", provider="upload", model=None,
+        width=picture.width, height=picture.height, created_at=now, finished_at=now, up_count=0, down_count=0, tally_seq=0,
+    )
+    session.add(seed)
+    await session.flush()
+    seed.result_key = f"rooms/{room.id}/images/{seed.id}/result.png"
+    seed.thumb_key = f"rooms/{room.id}/images/{seed.id}/thumb.webp"
+    await storage.put(seed.result_key, imaging.encode_png(picture), "image/png")
+    await storage.put(seed.thumb_key, imaging.thumbnail(picture), "image/webp")
+    round_.seed_image_id = seed.id
+    return version

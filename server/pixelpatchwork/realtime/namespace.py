@@ -88,7 +88,7 @@ class RoomNamespace(socketio.AsyncNamespace):
         await self.save_session(sid, {"user_id": user_id, "rooms": []})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        return None
+        self.services.presence.left(sid)
 
     async def _snapshot_for(self, sid: str, slug: str) -> dict[str, Any]:
         state = await self.get_session(sid)
@@ -109,6 +109,7 @@ class RoomNamespace(socketio.AsyncNamespace):
         async with self.session(sid) as state:
             if slug not in state["rooms"]:
                 state["rooms"].append(slug)
+            self.services.presence.joined(slug, sid, state.get("user_id"))
         return await self._snapshot_for(sid, slug)
 
     async def sync(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from quart import Blueprint, jsonify, make_response
 
-from ..domain import moderation, rooms, rounds
+import asyncio
+
+from .. import imaging
+from ..domain import console, moderation, rooms, rounds
+from ..domain.views import current_round, round_view
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
 from .api import json_body
@@ -137,3 +141,84 @@ async def _remove(slug: str, user_id: int, action: str):  # type: ignore[no-unty
         )
     await svc.publish(outbox)
     return jsonify({"participant": removed})
+
+
+@bp.get("/rooms")
+async def list_rooms():  # type: ignore[no-untyped-def]
+    require_facilitator()
+    async with services().sessionmaker() as db:
+        return jsonify({"rooms": await console.rooms_overview(db)})
+
+
+def _seed_picture(data_url: str):  # type: ignore[no-untyped-def]
+    settings = services().settings
+    try:
+        return imaging.read_seed(data_url, max_bytes=settings.max_request_bytes, max_pixels=settings.max_image_pixels)
+    except imaging.ImageRejected as exc:
+        raise DomainError(422, exc.code, exc.message) from exc
+
+
+@bp.post("/rooms")
+async def create_room():  # type: ignore[no-untyped-def]
+    require_facilitator()
+    body = await json_body("CreateRoomRequest")
+    if not body["name"].strip():
+        raise DomainError(422, "invalid_name", "give the room a name")
+    svc = services()
+    picture = await asyncio.to_thread(_seed_picture, body["seed"]) if body.get("seed") else None
+    slug = await rooms.create_room(svc.sessionmaker, svc.storage, svc.policy, body["name"].strip(), body.get("mode", "facilitated"), picture)
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        for field in ("research", "requires_approval", "generate_s", "vote_s"):
+            if field in body:
+                setattr(room, field, body[field])
+        summary = rooms.room_summary(room)
+        await db.commit()
+    return jsonify({"room": summary}), 201
+
+
+@bp.post("/rooms/<slug>/seed")
+async def upload_seed(slug: str):  # type: ignore[no-untyped-def]
+    require_facilitator()
+    body = await json_body("SeedRequest")
+    svc = services()
+    picture = await asyncio.to_thread(_seed_picture, body["image"])
+    outbox = Outbox()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        version = await rooms.replace_seed(db, svc.storage, room, picture)
+        round_, seed = await current_round(db, room)
+        view = await round_view(svc.storage, round_, seed)
+        await db.commit()
+    outbox.add(slug, "round:updated", {"version": version, "round": view, "winner": None})
+    await svc.publish(outbox)
+    return jsonify({"round": view})
+
+
+@bp.get("/rooms/<slug>/participants")
+async def list_participants(slug: str):  # type: ignore[no-untyped-def]
+    require_facilitator()
+    svc = services()
+    _sockets, connected = await svc.presence.room(slug)
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        return jsonify({"participants": await console.participants(db, room, connected)})
+
+
+@bp.get("/rooms/<slug>/counters")
+async def room_counters(slug: str):  # type: ignore[no-untyped-def]
+    require_facilitator()
+    svc = services()
+    sockets, _users = await svc.presence.room(slug)
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        return jsonify(await console.counters(db, room, sockets))
+
+
+@bp.get("/rooms/<slug>/images")
+async def moderation_images(slug: str):  # type: ignore[no-untyped-def]
+    require_facilitator()
+    svc = services()
+    async with svc.sessionmaker() as db:
+        room = await rooms.get_room(db, slug)
+        return jsonify({"images": await console.moderation_list(db, svc.storage, room)})
