@@ -8,7 +8,7 @@ import io
 from PIL import Image
 
 from pixelpatchwork.app import create_app
-from tests.factories import HOST, enter, join, snapshot, submit, wait_until_done
+from tests.factories import HOST, join, snapshot, submit
 from tests.integration.test_bad_input_http import error_of
 from tests.live import Screen, live_server
 
@@ -89,3 +89,21 @@ async def test_participants_counters_and_the_moderation_list(make_settings) -> N
         finally:
             await author.close()
             await watcher.close()
+
+
+async def test_presence_is_shared_between_processes(make_settings, redis_url, unique_channel) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    common = dict(redis_url=redis_url, redis_channel=unique_channel)
+    first = make_settings(**common)
+    second = make_settings(**common, database_url=first.database_url, media_dir=first.media_dir)
+    async with live_server(create_app(first)) as base_a, live_server(create_app(second)) as base_b:
+        person = Screen(base_b)
+        try:
+            me = await person.join_as("Remote")
+            await person.connect()
+            await asyncio.sleep(0.3)
+            people = (await person.http.get(base_a + "/api/host/rooms/main/participants", headers=HOST)).json()["participants"]
+            assert [(p["id"], p["connected"]) for p in people] == [(me["id"], True)]
+        finally:
+            await person.close()

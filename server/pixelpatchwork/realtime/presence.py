@@ -32,10 +32,28 @@ class Presence:
 
     def joined(self, room: str, sid: str, user_id: int | None) -> None:
         self._local[room][sid] = user_id
+        self._share_soon(room)
 
     def left(self, sid: str) -> None:
-        for sockets in self._local.values():
-            sockets.pop(sid, None)
+        for room, sockets in self._local.items():
+            if sid in sockets:
+                del sockets[sid]
+                self._share_soon(room)
+
+    def _share_soon(self, room: str) -> None:
+        """Tell the other processes at once rather than at the next refresh."""
+        if self._redis is not None and self._task is not None:
+            asyncio.create_task(self._share(room))
+
+    async def _share(self, room: str) -> None:
+        assert self._redis is not None
+        count, users = self.local(room)
+        entry = json.dumps({"sockets": count, "users": sorted(users), "at": time.time()})
+        try:
+            await self._redis.hset(self._key(room), self._host, entry)
+            await self._redis.expire(self._key(room), int(STALE_S * 2))
+        except RedisError as exc:
+            log.warning("publishing presence failed: %s", exc.__class__.__name__)
 
     def local(self, room: str) -> tuple[int, set[int]]:
         """Sockets in the room on this process, and the participants among them."""
@@ -78,12 +96,6 @@ class Presence:
     async def _publish_forever(self) -> None:
         assert self._redis is not None
         while True:
-            try:
-                for room in list(self._local):
-                    count, users = self.local(room)
-                    entry = json.dumps({"sockets": count, "users": sorted(users), "at": time.time()})
-                    await self._redis.hset(self._key(room), self._host, entry)
-                    await self._redis.expire(self._key(room), int(STALE_S * 2))
-            except RedisError as exc:
-                log.warning("publishing presence failed: %s", exc.__class__.__name__)
+            for room in list(self._local):
+                await self._share(room)
             await asyncio.sleep(REFRESH_S)
