@@ -107,3 +107,15 @@ async def test_presence_is_shared_between_processes(make_settings, redis_url, un
             assert [(p["id"], p["connected"]) for p in people] == [(me["id"], True)]
         finally:
             await person.close()
+
+
+async def test_cofacilitator_link_signs_in_without_the_token(app) -> None:  # type: ignore[no-untyped-def]
+    host, helper, stranger = (app.quart_app.test_client() for _ in range(3))
+    assert (await stranger.post("/api/host/invites", json={})).status_code == 401
+    link = (await (await host.post("/api/host/invites", json={}, headers=HOST)).get_json())["link"]
+    opened = await helper.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/host")
+    assert (await (await helper.get("/api/host/session")).get_json()) == {"facilitator": True}
+    forged = await stranger.get(link[:-3] + "abc")
+    assert forged.status_code == 302 and "invite=expired" in forged.headers["Location"]
+    assert (await (await stranger.get("/api/host/session")).get_json()) == {"facilitator": False}

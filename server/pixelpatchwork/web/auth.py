@@ -82,3 +82,23 @@ def check_csrf() -> None:
             raise DomainError(403, "cross_origin", "requests from other sites are not accepted")
     if request.method != "DELETE" and request.mimetype != "application/json":
         raise DomainError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
+
+
+INVITE_MAX_AGE_S = 24 * 3600
+
+
+def _invite_serializer(app: Quart) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app.secret_key, salt="pixelpatchwork.cofacilitator")  # type: ignore[arg-type]
+
+
+def invite_token() -> str:
+    """A signed, expiring link token that signs a co-facilitator in without the main token."""
+    return _invite_serializer(current_app).dumps({"cofacilitator": True})
+
+
+def invite_is_valid(token: str) -> bool:
+    try:
+        data = _invite_serializer(current_app).loads(token, max_age=INVITE_MAX_AGE_S)
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and data.get("cofacilitator") is True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, jsonify, make_response
+from quart import Blueprint, jsonify, make_response, url_for
 
 import asyncio
 
@@ -12,6 +12,7 @@ from ..domain.views import current_round, round_view
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
 from .api import json_body
+from .auth import INVITE_MAX_AGE_S, invite_token
 from .auth import HOST_COOKIE, HOST_COOKIE_MAX_AGE_S, check_csrf, host_cookie_value, is_facilitator, require_facilitator, services, token_matches
 
 bp = Blueprint("host", __name__, url_prefix="/api/host")
@@ -222,3 +223,12 @@ async def moderation_images(slug: str):  # type: ignore[no-untyped-def]
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, slug)
         return jsonify({"images": await console.moderation_list(db, svc.storage, room)})
+
+
+@bp.post("/invites")
+async def invite():  # type: ignore[no-untyped-def]
+    """A second link for co-facilitators, valid for 24 hours."""
+    require_facilitator()
+    await json_body("EmptyRequest")
+    path = url_for("pages.cofacilitator", token=invite_token())
+    return jsonify({"link": path, "expires_in_s": INVITE_MAX_AGE_S}), 201

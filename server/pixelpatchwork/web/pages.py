@@ -12,7 +12,7 @@ from ..domain import rooms
 from ..domain.errors import DomainError
 from ..storage import StorageError
 from ..storage.local import LocalStorage
-from .auth import services
+from .auth import HOST_COOKIE, HOST_COOKIE_MAX_AGE_S, host_cookie_value, invite_is_valid, services
 
 bp = Blueprint("pages", __name__)
 
@@ -67,6 +67,19 @@ async def join_link(code: str):  # type: ignore[no-untyped-def]
         except DomainError:
             return redirect(url_for("pages.landing", code=code, unknown="1"))
     return redirect(url_for("pages.landing", room=room.slug))
+
+
+@bp.get("/host/invite/<token>")
+async def cofacilitator(token: str):  # type: ignore[no-untyped-def]
+    """A co-facilitator's link: signs this browser in as a facilitator and opens the console."""
+    if not invite_is_valid(token):
+        return redirect(url_for("pages.host_page", invite="expired"))
+    response = redirect(url_for("pages.host_page"))
+    response.set_cookie(
+        HOST_COOKIE, host_cookie_value(), max_age=HOST_COOKIE_MAX_AGE_S, httponly=True, samesite="Lax",
+        secure=services().settings.session_cookie_secure,
+    )
+    return response
 
 
 @bp.get("/host")
