@@ -7,7 +7,9 @@ import type {
   Image,
   JoinRequest,
   Me,
+  ModerationRequest,
   PhaseRequest,
+  RoomSettingsRequest,
   Round,
   Seed,
   Snapshot,
@@ -88,6 +90,65 @@ export interface CodeRoom {
 export function joinQrPath(slug: string): string {
   return `${room(slug)}/join-qr.svg`;
 }
+
+/** A room as the facilitator's room list and settings routes describe it. */
+export interface HostRoom {
+  slug: string;
+  name: string;
+  mode: 'facilitated' | 'daily';
+  join_code: string | null;
+  join_locked: boolean;
+  research: boolean;
+  requires_approval: boolean;
+  generate_s: number | null;
+  vote_s: number | null;
+  round?: { number: number; phase: string } | null;
+  participants?: number;
+}
+
+export interface HostParticipant {
+  id: number;
+  nickname: string;
+  connected: boolean;
+  removed: 'kicked' | 'banned' | null;
+  participant_ref?: string | null;
+  submissions: number;
+  votes: number;
+}
+
+export const COUNTER_NAMES = [
+  'connected',
+  'participants',
+  'submitted',
+  'entered',
+  'voters',
+  'votes',
+  'queued',
+  'generating',
+  'failed',
+] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+export type Counters = Partial<Record<CounterName, number>>;
+
+export const hostApi = {
+  rooms: () => request<{ rooms: HostRoom[] }>('GET', '/api/host/rooms'),
+  createRoom: (body: { name: string; mode: 'facilitated' | 'daily'; seed?: string }) =>
+    request<{ room: HostRoom }>('POST', '/api/host/rooms', body),
+  updateRoom: (slug: string, body: RoomSettingsRequest) =>
+    request<{ room: HostRoom }>('PATCH', hostRoom(slug), body),
+  uploadSeed: (slug: string, image: string) =>
+    request<{ round: Round }>('POST', `${hostRoom(slug)}/seed`, { image }),
+  images: (slug: string) => request<{ images: Image[] }>('GET', `${hostRoom(slug)}/images`),
+  moderate: (slug: string, imageId: number, action: ModerationRequest['action']) =>
+    request<{ image: Image }>('POST', `${hostRoom(slug)}/images/${imageId}/moderation`, {
+      action,
+    } satisfies ModerationRequest),
+  participants: (slug: string) =>
+    request<{ participants: HostParticipant[] }>('GET', `${hostRoom(slug)}/participants`),
+  counters: (slug: string) => request<Counters>('GET', `${hostRoom(slug)}/counters`),
+  removeParticipant: (slug: string, userId: number, how: 'kick' | 'ban') =>
+    request<unknown>('POST', `${hostRoom(slug)}/participants/${userId}/${how}`, {}),
+};
 
 export const api = {
   getSession: () => request<{ me: Me | null }>('GET', '/api/session'),

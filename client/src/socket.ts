@@ -13,6 +13,7 @@ import {
   type Image,
   type ServerEventName,
   type ServerEventPayloads,
+  type SessionEndedEvent,
   type Tally,
   type VoteValue,
 } from './generated/protocol';
@@ -78,6 +79,7 @@ export class RoomConnection {
   private socket: SocketLike | null = null;
   private state: StoreState = { status: 'connecting', room: null, error: null };
   private readonly listeners = new Set<Listener>();
+  private readonly endedListeners = new Set<(event: SessionEndedEvent) => void>();
   private buffer: AnyServerEvent[] = [];
   private awaiting = false;
   private overflowed = false;
@@ -268,7 +270,18 @@ export class RoomConnection {
     }, delay);
   }
 
+  /** Hears session:ended (a participant removed by the facilitator) for this room. */
+  onSessionEnded(listener: (event: SessionEndedEvent) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
   private onServerEvent<E extends ServerEventName>(event: E, payload: ServerEventPayloads[E]) {
+    if (event === SERVER_EVENTS.SESSION_ENDED) {
+      const ended = payload as SessionEndedEvent;
+      if (ended?.room === this.slug) for (const listener of this.endedListeners) listener(ended);
+      return;
+    }
     if (this.awaiting) {
       if (this.buffer.length < MAX_BUFFER) {
         this.buffer.push({ event, payload } as AnyServerEvent);

@@ -6,11 +6,15 @@ import { el, setText } from '../dom';
 import { LIMITS, PHASE_TRANSITIONS, type Phase, type Round } from '../generated/protocol';
 import { RoomConnection, type StoreState } from '../socket';
 import { getLanguage, t, tNodes } from '../i18n';
-import { statusCounts } from '../state';
-import { parseDuration, phaseName, sentence, transitionLabel, winnerRuleText } from './format';
+import { parseDuration, phaseName, sentence, transitionLabel } from './format';
 import { showSignIn } from './signin';
 import { Gallery } from './gallery';
 import { type ClockAction, ClockControls } from './host-clock';
+import { ModerationPanel } from './host-moderation';
+import { PeoplePanel } from './host-people';
+import { type PanelHooks, RoomsPanel, consoleRoom } from './host-rooms';
+import { SettingsPanel } from './host-settings';
+import { RoundStatusPanel } from './host-status';
 import { type SharePanel, sharePanel } from './invite';
 import { langSwitch } from './lang-switch';
 
@@ -24,7 +28,8 @@ function signIn(root: HTMLElement, slug: string): void {
   showSignIn(root, () => new HostConsole(root, slug).start());
 }
 
-export async function mountHost(root: HTMLElement, slug: string): Promise<void> {
+export async function mountHost(root: HTMLElement, defaultSlug: string): Promise<void> {
+  const slug = consoleRoom(window.location.search, defaultSlug);
   let facilitator = false;
   try {
     facilitator = (await api.getHostSession()).facilitator;
@@ -49,15 +54,7 @@ class HostConsole {
     hidden: true,
   });
   private readonly connStatus = el('span', { class: 'conn-status', role: 'status' });
-  private readonly seed = el('img', { class: 'host-seed', alt: t('host.seedAlt') });
-  private readonly counts = el('dl', { class: 'counts' });
-  // The console gets the same sealed tallies as everyone: it says so instead of counts.
-  private readonly sealed = el(
-    'p',
-    { class: 'sealed-note', 'data-testid': 'host-sealed', hidden: true },
-    t('host.sealed'),
-  );
-  private readonly winnerRule = el('p', { class: 'muted', 'data-testid': 'host-winner-rule' });
+  private readonly status = new RoundStatusPanel();
   private readonly clock: ClockControls;
   private readonly duration = el('input', {
     id: 'duration',
@@ -78,6 +75,11 @@ class HostConsole {
   });
   private readonly notice = el('p', { class: 'notice', role: 'status', hidden: true });
   private readonly share: SharePanel;
+  private readonly rooms: RoomsPanel;
+  private readonly settings: SettingsPanel;
+  private readonly moderation: ModerationPanel;
+  private readonly people: PeoplePanel;
+  private seenVersion = -1;
   private currentPhase: Phase | null = null;
   private clockRound: RoundClock | null = null;
   private busy = false;
@@ -97,6 +99,26 @@ class HostConsole {
       },
       onError: (err) => this.handleError(err),
     });
+    const hooks: PanelHooks = {
+      onError: (err) => this.handleError(err),
+      say: (message) => {
+        this.error.hidden = true;
+        this.say(message);
+      },
+    };
+    this.rooms = new RoomsPanel(slug, hooks);
+    this.settings = new SettingsPanel(slug, hooks);
+    this.moderation = new ModerationPanel(slug, hooks);
+    this.people = new PeoplePanel(slug, hooks);
+    this.rooms.onRoom = (room) => {
+      this.settings.show(room);
+      this.moderation.setRequiresApproval(room.requires_approval);
+    };
+    this.settings.onRoom = (room) => {
+      this.moderation.setRequiresApproval(room.requires_approval);
+      void this.people.refresh();
+    };
+    this.settings.onSeed = (round) => this.resyncUnlessShown(round);
   }
 
   start(): void {
@@ -136,15 +158,11 @@ class HostConsole {
           this.error,
           this.notice,
         ),
-        el(
-          'section',
-          { class: 'panel', 'aria-labelledby': 'status-title' },
-          el('h2', { id: 'status-title' }, t('host.thisRound')),
-          this.seed,
-          this.counts,
-          this.sealed,
-          this.winnerRule,
-        ),
+        this.status.element,
+        this.moderation.element,
+        this.people.element,
+        this.settings.element,
+        this.rooms.element,
         this.share.element,
         this.gallery.element,
       ),
@@ -152,6 +170,8 @@ class HostConsole {
     this.connection.subscribe((store) => this.render(store));
     this.connection.start();
     this.timer = window.setInterval(() => this.tick(), 250);
+    void this.rooms.load();
+    this.people.start();
   }
 
   private render(store: StoreState): void {
@@ -171,34 +191,21 @@ class HostConsole {
     setText(this.roundNumber, String(round.number));
     setText(this.phase, phaseName(round.phase));
     this.phase.dataset['phase'] = round.phase;
-    if (this.seed.getAttribute('src') !== round.seed.thumb_url)
-      this.seed.src = round.seed.thumb_url;
     this.clockRound = round;
     this.clock.update(round);
-    const counts = statusCounts(state);
-    type Row = [label: string, value: number, testid: string];
-    const rows: Row[] = [
-      [t('host.images'), state.images.length, 'count-images'],
-      ...(Object.keys(counts) as (keyof typeof counts)[]).map((status): Row => [
-        t(`host.count.${status}`),
-        counts[status],
-        `count-${status}`,
-      ]),
-      [t('host.votesCast'), state.votesCast, 'host-votes-cast'],
-    ];
-    this.counts.replaceChildren(
-      ...rows.flatMap(([k, v, testid]) => [
-        el('dt', {}, k),
-        el('dd', { 'data-testid': testid }, String(v)),
-      ]),
-    );
-    this.sealed.hidden = !state.sealed;
-    setText(this.winnerRule, winnerRuleText(state.winnerRule));
+    this.status.update(state);
     if (round.phase !== this.currentPhase) {
       this.currentPhase = round.phase;
       this.renderActions(round.phase);
     }
     this.gallery.update(state);
+    // The room list and PATCH answers keep it current; the first snapshot gives a start.
+    if (this.seenVersion < 0) this.moderation.setRequiresApproval(state.room.requires_approval);
+    // Every image:added / image:updated (and new round) advances the version.
+    if (state.version !== this.seenVersion) {
+      this.moderation.refreshSoon(this.seenVersion < 0 ? 0 : 300);
+      this.seenVersion = state.version;
+    }
     this.tick();
   }
 
@@ -291,6 +298,8 @@ class HostConsole {
 
   private teardown(): void {
     window.clearInterval(this.timer);
+    this.people.stop();
+    this.moderation.stop();
     this.connection.stop();
   }
 

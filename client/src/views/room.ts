@@ -138,8 +138,40 @@ class RoomView {
       this.toast.element,
     );
     this.connection.subscribe((store) => this.render(store));
+    this.connection.onSessionEnded((event) => {
+      if (event.user_id === this.me.id) this.ended(event.reason);
+    });
     this.connection.start();
     window.setInterval(() => this.tick(), 250);
+  }
+
+  /** The facilitator removed us: say so, leave the room, then go to the landing page. */
+  private ended(reason: 'kicked' | 'banned'): void {
+    this.connection.stop();
+    const landing = `/?room=${encodeURIComponent(this.slug)}`;
+    this.root.replaceChildren(
+      el(
+        'main',
+        { class: 'landing' },
+        el('h1', {}, t('app.name')),
+        el(
+          'section',
+          { class: 'panel' },
+          el(
+            'p',
+            {
+              class: 'error-text',
+              role: 'alert',
+              'data-testid': 'session-ended',
+              'data-reason': reason,
+            },
+            t(reason === 'banned' ? 'room.endedBanned' : 'room.endedKicked'),
+          ),
+          el('a', { href: landing, 'data-testid': 'back-to-landing' }, t('room.backToLanding')),
+        ),
+      ),
+    );
+    window.setTimeout(() => window.location.assign(landing), 5000);
   }
 
   private render(store: StoreState): void {
