@@ -14,10 +14,18 @@ export function isEntered(image: Image, entrySelection: boolean): boolean {
  * Entered badge). Others': work in progress, so the room sees the studio busy, and
  * finished edits once entered; failed ones only without entry selection, as before.
  */
-export function isVisible(image: Image, own: boolean, entrySelection: boolean): boolean {
-  if (own || !entrySelection) return true;
+export function isVisible(
+  image: Image,
+  own: boolean,
+  entrySelection: boolean,
+  requiresApproval = false,
+): boolean {
+  if (own) return true;
+  // The facilitator hid it, or it still waits for approval: no one else sees it.
+  if (image.hidden === true) return false;
+  if (!entrySelection && !requiresApproval) return true;
   if (IN_PROGRESS.has(image.status)) return true;
-  return image.status === 'done' && isEntered(image, entrySelection);
+  return image.status === 'done' && isEntered(image, entrySelection) && (!requiresApproval || image.approved === true);
 }
 
 /**

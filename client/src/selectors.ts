@@ -19,13 +19,17 @@ export function canVote(state: RoomState, image: Image): boolean {
     state.votingPhases.includes(state.round.phase) &&
     image.status === 'done' &&
     isEntered(image, state.entrySelection) &&
+    image.hidden !== true &&
+    (!state.requiresApproval || image.approved === true) &&
     (state.selfVotes || !isOwnImage(state, image))
   );
 }
 
 /** What a gallery shows to this viewer (see entries.ts for the rule). */
 export function visibleImages(state: RoomState): Image[] {
-  return state.images.filter((i) => isVisible(i, isOwnImage(state, i), state.entrySelection));
+  return state.images.filter((i) =>
+    isVisible(i, isOwnImage(state, i), state.entrySelection, state.requiresApproval),
+  );
 }
 
 /** An own edit the author can enter into the vote or withdraw (now or in this phase). */

@@ -80,6 +80,8 @@ export interface RoomState {
   /** Phases in which votes are accepted, and whether one may vote on one's own edits. */
   votingPhases: string[];
   selfVotes: boolean;
+  /** Entries reach others' screens and the vote only once the facilitator approves them. */
+  requiresApproval: boolean;
 }
 
 export interface ApplyResult {
@@ -160,6 +162,7 @@ export function applySnapshot(snapshot: Snapshot, prev: RoomState | null = null)
     winnerRule: snapshot.winner_rule === 'wilson' ? 'wilson' : 'net',
     votingPhases: snapshot.voting?.phases ?? ['vote'],
     selfVotes: snapshot.voting?.self_votes === true,
+    requiresApproval: snapshot.room.requires_approval === true,
   };
 }
 

@@ -167,3 +167,19 @@ describe('pickExample', () => {
     expect(pickExample([], '')).toBeNull();
   });
 });
+
+
+describe('moderation and visibility', () => {
+  it('hides a hidden edit from everyone but its author', () => {
+    const hidden = done(3, { entered: true, hidden: true });
+    expect(isVisible(hidden, false, true)).toBe(false);
+    expect(isVisible(hidden, false, false)).toBe(false);
+    expect(isVisible(hidden, true, true)).toBe(true);
+  });
+  it('shows an entry to others only once approved in rooms that require approval', () => {
+    const waiting = done(4, { entered: true, approved: false });
+    expect(isVisible(waiting, false, true, true)).toBe(false);
+    expect(isVisible({ ...waiting, approved: true }, false, true, true)).toBe(true);
+    expect(isVisible(waiting, false, true, false)).toBe(true);
+  });
+});
