@@ -26,6 +26,7 @@ async def join(page, base: str, nickname: str) -> None:  # type: ignore[no-untyp
 async def paint(page, fraction_box: tuple[float, float, float, float]) -> None:  # type: ignore[no-untyped-def]
     """Drag the brush across a box given as fractions of the canvas."""
     canvas = page.get_by_test_id("mask-canvas")
+    await canvas.scroll_into_view_if_needed()
     box = await canvas.bounding_box()
     x0, y0, x1, y1 = fraction_box
     y = y0
