@@ -153,6 +153,8 @@ export const hostApi = {
 export const api = {
   getSession: () => request<{ me: Me | null }>('GET', '/api/session'),
   join: (body: JoinRequest) => request<{ me: Me }>('POST', '/api/session', body),
+  /** A friendly random nickname (never offensive). */
+  suggestNickname: () => request<{ nickname: string }>('GET', '/api/nickname'),
   leave: () => request<void>('DELETE', '/api/session'),
   getRoom: (slug: string) => request<Snapshot>('GET', room(slug)),
   submit: (slug: string, body: SubmissionRequest) =>

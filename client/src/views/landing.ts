@@ -21,6 +21,12 @@ export function unknownCode(search: string): string | null {
 }
 
 /** What people type: any case, spaces or dashes between groups. */
+/** The study's participant id from the join link, when it is one the server accepts. */
+export function participantRef(search: string): string | null {
+  const pid = new URLSearchParams(search).get('pid');
+  return pid && /^[A-Za-z0-9_.-]{1,64}$/.test(pid) ? pid : null;
+}
+
 export function normaliseCode(raw: string): string {
   return raw
     .replace(/[\s-]+/g, '')
@@ -50,6 +56,30 @@ export function mountLanding(root: HTMLElement, defaultRoom: string): void {
     { type: 'submit', class: 'primary', 'data-testid': 'join-button' },
     t('landing.join'),
   );
+  const suggest = el(
+    'button',
+    { type: 'button', 'data-testid': 'random-nickname', 'aria-label': t('landing.suggestLabel') },
+    t('landing.suggest'),
+  );
+  suggest.addEventListener('click', () => {
+    void api.suggestNickname().then(
+      ({ nickname }) => {
+        input.value = nickname;
+        input.focus();
+      },
+      () => undefined,
+    );
+  });
+  // Research rooms ask for consent; a study's participant id may come in the link (?pid=).
+  const consent = el('input', { id: 'consent', type: 'checkbox', 'data-testid': 'consent-checkbox' });
+  const consentRow = el(
+    'p',
+    { class: 'consent', hidden: true },
+    consent,
+    ' ',
+    el('label', { for: 'consent' }, t('landing.consent')),
+  );
+  const pid = participantRef(window.location.search);
   const error = el('p', {
     id: 'join-error',
     class: 'error-text',
@@ -63,8 +93,18 @@ export function mountLanding(root: HTMLElement, defaultRoom: string): void {
     'form',
     { class: 'join-form', novalidate: true },
     el('label', { for: 'nickname' }, t('landing.nickname')),
-    el('div', { class: 'form-row' }, input, button),
+    el('div', { class: 'form-row' }, input, suggest, button),
+    consentRow,
   );
+  const showConsentIfNeeded = () => {
+    void api.getRoom(room).then(
+      (snapshot) => {
+        consentRow.hidden = snapshot.room.research !== true;
+      },
+      () => undefined,
+    );
+  };
+  showConsentIfNeeded();
   const codeInput = el('input', {
     id: 'join-code',
     type: 'text',
@@ -166,9 +206,15 @@ export function mountLanding(root: HTMLElement, defaultRoom: string): void {
     if (nickname.length > LIMITS.nickname_max_chars) {
       return showError(t('landing.tooLong', { max: LIMITS.nickname_max_chars }));
     }
+    if (!consentRow.hidden && !consent.checked) return showError(t('landing.consentNeeded'));
     button.disabled = true;
     try {
-      await api.join({ room, nickname });
+      await api.join({
+        room,
+        nickname,
+        ...(consentRow.hidden ? {} : { consent: true }),
+        ...(pid ? { participant_ref: pid } : {}),
+      });
       window.location.assign(roomPath(room));
     } catch (err) {
       button.disabled = false;
@@ -192,6 +238,7 @@ export function mountLanding(root: HTMLElement, defaultRoom: string): void {
       window.history.replaceState(null, '', url.toString());
       codeInput.value = '';
       showResume();
+      showConsentIfNeeded();
       input.focus();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'join_code_unknown') {
