@@ -131,6 +131,8 @@ export type CounterName = (typeof COUNTER_NAMES)[number];
 export type Counters = Partial<Record<CounterName, number>>;
 
 export const hostApi = {
+  /** A link that signs a co-facilitator in for 24 hours. */
+  invite: () => request<{ link: string; expires_in_s: number }>('POST', '/api/host/invites', {}),
   rooms: () => request<{ rooms: HostRoom[] }>('GET', '/api/host/rooms'),
   createRoom: (body: { name: string; mode: 'facilitated' | 'daily'; seed?: string }) =>
     request<{ room: HostRoom }>('POST', '/api/host/rooms', body),

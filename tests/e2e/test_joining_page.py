@@ -41,3 +41,20 @@ async def test_suggested_nickname_and_research_consent(browser, make_settings, a
             user = await db.scalar(select(User))
         assert user.participant_ref == "P-017" and user.consented_at is not None
         await context.close()
+
+
+async def test_cofacilitator_link_from_the_console(browser, site) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.test_projector import sign_in_host
+
+    host = await (await browser.new_context()).new_page()
+    await sign_in_host(host, site)
+    await host.get_by_test_id("cofacilitator-button").click()
+    link = host.get_by_test_id("cofacilitator-link")
+    await link.wait_for()
+    url = await link.input_value()
+    assert "/host/invite/" in url
+    helper = await (await browser.new_context()).new_page()
+    await helper.goto(url)
+    await helper.wait_for_url("**/host")
+    await helper.get_by_test_id("host-phase").wait_for()
+    assert await helper.get_by_test_id("token-input").count() == 0

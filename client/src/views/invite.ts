@@ -1,6 +1,6 @@
 // How others join a room: the join code, the short link (origin + /j/CODE) and its QR code.
 // The room page shows it folded away; the console shows it open with the projector link.
-import { joinQrPath } from '../api';
+import { hostApi, joinQrPath } from '../api';
 import { el, setAttr, setText } from '../dom';
 import { t } from '../i18n';
 
@@ -97,6 +97,34 @@ export interface SharePanel {
 }
 
 /** The console's panel: the invite, open, with the projector and lineage links. */
+/** A button that asks for a co-facilitator link and shows it, ready to copy. */
+function cofacilitatorInvite(): HTMLElement {
+  const output = el('input', {
+    type: 'text',
+    readonly: true,
+    hidden: true,
+    class: 'cofacilitator-link',
+    'aria-label': t('host.cofacilitatorLink'),
+    'data-testid': 'cofacilitator-link',
+  });
+  const button = el(
+    'button',
+    { type: 'button', 'data-testid': 'cofacilitator-button' },
+    t('host.cofacilitator'),
+  );
+  button.addEventListener('click', () => {
+    void hostApi.invite().then(
+      ({ link }) => {
+        output.value = window.location.origin + link;
+        output.hidden = false;
+        output.select();
+      },
+      () => undefined,
+    );
+  });
+  return el('div', { class: 'cofacilitator' }, el('p', { class: 'hint' }, t('host.cofacilitatorHint')), button, output);
+}
+
 export function sharePanel(slug: string): SharePanel {
   const links = el(
     'p',
@@ -119,6 +147,7 @@ export function sharePanel(slug: string): SharePanel {
     { class: 'panel share-panel', 'aria-labelledby': 'share-title' },
     el('h2', { id: 'share-title' }, t('host.share')),
     invite.element,
+    cofacilitatorInvite(),
   );
   return { element, invite };
 }
