@@ -21,6 +21,12 @@ async def join(page, base: str, nickname: str) -> None:  # type: ignore[no-untyp
     await page.get_by_test_id("join-button").click()
     await page.wait_for_url("**/room/main")
     await page.get_by_test_id("seed-image").wait_for()
+    # The studio is ready once the mask canvas has the seed's size (the snapshot has arrived).
+    await page.wait_for_function(
+        "() => { const c = document.querySelector('[data-testid=mask-canvas]');"
+        " const img = document.querySelector('[data-testid=seed-image]');"
+        " return !!c && !!img && img.naturalWidth > 0 && c.width === img.naturalWidth; }"
+    )
 
 
 async def paint(page, fraction_box: tuple[float, float, float, float]) -> None:  # type: ignore[no-untyped-def]
