@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, jsonify, make_response, url_for
-
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from quart import Blueprint, jsonify, make_response, url_for
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import imaging
+from ..db.models import Room
 from ..domain import console, moderation, rooms, rounds
-from ..domain.views import current_round, round_view
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
+from ..domain.views import current_round, round_view
+from ..services import Services
 from .api import json_body
-from .auth import INVITE_MAX_AGE_S, invite_token
-from .auth import HOST_COOKIE, HOST_COOKIE_MAX_AGE_S, check_csrf, host_cookie_value, is_facilitator, require_facilitator, services, token_matches
+from .auth import (
+    HOST_COOKIE,
+    HOST_COOKIE_MAX_AGE_S,
+    INVITE_MAX_AGE_S,
+    check_csrf,
+    host_cookie_value,
+    invite_token,
+    is_facilitator,
+    require_facilitator,
+    services,
+    token_matches,
+)
 
 bp = Blueprint("host", __name__, url_prefix="/api/host")
 
@@ -196,32 +211,32 @@ async def upload_seed(slug: str):  # type: ignore[no-untyped-def]
     return jsonify({"round": view})
 
 
-@bp.get("/rooms/<slug>/participants")
-async def list_participants(slug: str):  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def facilitator_room(slug: str) -> AsyncIterator[tuple[Services, AsyncSession, Room]]:
+    """The facilitator's view of room `slug`: 401 for anyone else, 404 for an unknown room."""
     require_facilitator()
     svc = services()
-    _sockets, connected = await svc.presence.room(slug)
     async with svc.sessionmaker() as db:
-        room = await rooms.get_room(db, slug)
+        yield svc, db, await rooms.get_room(db, slug)
+
+
+@bp.get("/rooms/<slug>/participants")
+async def list_participants(slug: str):  # type: ignore[no-untyped-def]
+    async with facilitator_room(slug) as (svc, db, room):
+        _sockets, connected = await svc.presence.room(slug)
         return jsonify({"participants": await console.participants(db, room, connected)})
 
 
 @bp.get("/rooms/<slug>/counters")
 async def room_counters(slug: str):  # type: ignore[no-untyped-def]
-    require_facilitator()
-    svc = services()
-    sockets, _users = await svc.presence.room(slug)
-    async with svc.sessionmaker() as db:
-        room = await rooms.get_room(db, slug)
+    async with facilitator_room(slug) as (svc, db, room):
+        sockets, _users = await svc.presence.room(slug)
         return jsonify(await console.counters(db, room, sockets))
 
 
 @bp.get("/rooms/<slug>/images")
 async def moderation_images(slug: str):  # type: ignore[no-untyped-def]
-    require_facilitator()
-    svc = services()
-    async with svc.sessionmaker() as db:
-        room = await rooms.get_room(db, slug)
+    async with facilitator_room(slug) as (svc, db, room):
         return jsonify({"images": await console.moderation_list(db, svc.storage, room)})
 
 
