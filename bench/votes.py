@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from .common import ROOT, machine, percentile, stamp, throwaway_mariadb, write_section
 
 CLIENTS = 1000
@@ -228,7 +230,7 @@ def worker_main(wid: int, config: dict[str, Any], commands: Any, results: Any) -
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     raise_nofile()
     try:
-        asyncio.run(_worker(wid, config, commands, results))
+        uvloop.run(_worker(wid, config, commands, results))
     except BaseException as exc:  # report it to the coordinator, then fail
         results.put(("error", wid, f"{exc.__class__.__name__}: {exc}"))
         raise
@@ -679,7 +681,7 @@ async def run(quick: bool | None = None) -> dict[str, Any]:
                     logs.append(log)
                     servers.append(
                         subprocess.Popen(  # noqa: ASYNC220 - starting two servers, once
-                            [sys.executable, "-m", "hypercorn", "pixelpatchwork.asgi:app", "--bind", f"127.0.0.1:{port}"],
+                            [sys.executable, "-m", "hypercorn", "pixelpatchwork.asgi:app", "--worker-class", "uvloop", "--bind", f"127.0.0.1:{port}"],
                             cwd=ROOT, env=_server_env(database_url, channel, var_dir, worker=(n == 0)),
                             stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
                         )

@@ -10,6 +10,7 @@ from typing import Any
 import socketio
 from quart import Quart
 
+from . import fastjson
 from .domain import rounds
 from .domain.clock import utcnow
 from .domain.errors import DomainError
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
         max_http_buffer_size=64_000,
         ping_interval=20,
         ping_timeout=20,
+        json=fastjson,
     )
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     sio.register_namespace(RoomNamespace(services, serializer.loads, SESSION_COOKIE))

@@ -7,11 +7,22 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("pixelpatchwork")
+
+
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop where it is installed (Linux, macOS), else on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def _settings() -> Settings:
@@ -45,7 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     config.accesslog = None
     config.graceful_timeout = 5
     _banner(settings)
-    asyncio.run(serve(create_app(settings), config))  # type: ignore[arg-type]
+    run_loop(serve(create_app(settings), config))  # type: ignore[arg-type]
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -55,7 +66,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
             "pixelpatchwork worker: REDIS_URL is required so the worker's events reach the web processes; "
             "without Redis the web process runs the worker itself (WORKER_IN_PROCESS=true)."
         )
-    asyncio.run(_run_worker(settings))
+    run_loop(_run_worker(settings))
 
 
 async def _run_worker(settings: Settings) -> None:

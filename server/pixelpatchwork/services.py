@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from .db.engine import make_engine, make_sessionmaker
 from .domain.events import Outbox
 from .domain.policy import RoomPolicy
+from .domain.votes import VoteWriter
 from .generation import Provider, make_provider
 from .generation.jobs import Worker
 from .ratelimit import RateLimiter
@@ -32,6 +33,7 @@ class Services:
     provider: Provider
     policy: RoomPolicy
     vote_limiter: RateLimiter
+    votes: VoteWriter
     presence: Presence
     broadcaster: Broadcaster | None = None
     worker: Worker | None = None
@@ -68,6 +70,7 @@ class Services:
             provider=provider,
             policy=policy,
             vote_limiter=RateLimiter(settings.votes_per_second),
+            votes=VoteWriter(engine, policy),
             presence=Presence(settings.redis_url, settings.redis_channel, uuid.uuid4().hex),
         )
 
@@ -103,6 +106,7 @@ class Services:
             await asyncio.gather(*pending, return_exceptions=True)
         if self.worker is not None:
             await self.worker.stop()
+        await self.votes.close()
         if self.broadcaster is not None:
             await self.broadcaster.close()
         await self.presence.stop()

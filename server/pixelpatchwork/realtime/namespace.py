@@ -13,12 +13,9 @@ from typing import Any
 
 import socketio
 from itsdangerous import BadSignature
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from ..db.models import Room, User
-
-from ..domain import rooms, votes
+from ..domain import rooms
 from ..domain.clock import to_ms, utcnow
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
@@ -121,21 +118,13 @@ class RoomNamespace(socketio.AsyncNamespace):
     async def cast_vote(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         state = await self.get_session(sid)
         svc = self.services
+        user_id = state.get("user_id")
+        if not user_id:
+            raise DomainError(401, "not_joined", "join the room with a nickname before voting")
+        svc.vote_limiter.check(user_id, "votes")
+        joined = state["rooms"] if data.get("room") is None else [r for r in state["rooms"] if r == data["room"]]
         outbox = Outbox()
-        async with svc.sessionmaker() as db:
-            # The voter and their room in one query: this is the hottest path of a room.
-            row = (
-                await db.execute(
-                    select(User, Room).join(Room, User.room_id == Room.id).where(User.id == state.get("user_id"), User.removed.is_(None))
-                )
-            ).first() if state.get("user_id") else None
-            if row is None:
-                raise DomainError(401, "not_joined", "join the room with a nickname before voting")
-            voter, room = row
-            if room.slug not in state["rooms"] or data.get("room", room.slug) != room.slug:
-                raise DomainError(409, "not_in_room", "join your room's channel before voting")
-            svc.vote_limiter.check(voter.id, "votes")
-            tally = await votes.cast_vote(db, svc.policy, voter, room, data["image_id"], data["value"], outbox)
+        tally = await svc.votes.cast(user_id, data["image_id"], data["value"], outbox, rooms=joined)
         await svc.publish(outbox)
         return {"ok": True, "image_id": data["image_id"], "value": data["value"], "tally": tally}
 

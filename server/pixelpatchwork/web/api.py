@@ -8,7 +8,7 @@ from typing import Any
 from quart import Blueprint, jsonify, request, session, url_for
 
 from .. import imaging
-from ..domain import rooms, rounds, users, votes
+from ..domain import rooms, rounds, users
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
 from ..domain.nicknames import random_nickname
@@ -141,8 +141,8 @@ async def vote(slug: str):  # type: ignore[no-untyped-def]
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, slug)
         voter = await require_participant(db, room)
-        svc.vote_limiter.check(voter.id, "votes")
-        tally = await votes.cast_vote(db, svc.policy, voter, room, body["image_id"], body["value"], outbox)
+    svc.vote_limiter.check(voter.id, "votes")
+    tally = await svc.votes.cast(voter.id, body["image_id"], body["value"], outbox, rooms=[room.slug])
     await svc.publish(outbox)
     return jsonify({"ok": True, "image_id": body["image_id"], "value": body["value"], "tally": tally})
 
