@@ -18,6 +18,7 @@ from .domain.events import Outbox
 from .domain.rooms import ensure_join_code, ensure_room
 from .generation import Provider
 from .realtime.namespace import RoomNamespace
+from .realtime.fanout import FanoutManager
 from .realtime.redis_manager import MonitoredRedisManager
 from .services import Services
 from .settings import Settings
@@ -59,10 +60,11 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     register_error_handlers(app)
     install_security_headers(app, settings)
 
-    manager = None
+    manager: socketio.AsyncManager = FanoutManager()
+    redis_manager: MonitoredRedisManager | None = None
     if settings.redis_url:
-        manager = MonitoredRedisManager(settings.redis_url, channel=settings.redis_channel, heartbeat_s=settings.redis_heartbeat_s)
-        app.extensions["pixelpatchwork.redis_check"] = _redis_check(settings.redis_url, manager)
+        manager = redis_manager = MonitoredRedisManager(settings.redis_url, channel=settings.redis_channel, heartbeat_s=settings.redis_heartbeat_s)
+        app.extensions["pixelpatchwork.redis_check"] = _redis_check(settings.redis_url, redis_manager)
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=manager,
@@ -87,8 +89,8 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
         )
         await ensure_join_code(services.sessionmaker, settings.default_room)
         services.background.append(asyncio.create_task(_deadline_clock(services), name="deadline-clock"))
-        if manager is not None:
-            manager.start_watchdog()
+        if redis_manager is not None:
+            redis_manager.start_watchdog()
         log.info(
             "PixelPatchwork serving: database %s, storage %s, generator %s, fan-out %s",
             services.engine.dialect.name, services.storage.backend, services.provider.name,
@@ -99,8 +101,8 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     async def _stop() -> None:
         # Close the remaining connections (their clients reconnect to another process) and
         # stop Socket.IO's background tasks before the services they use go away.
-        if manager is not None:
-            await manager.stop_watchdog()
+        if redis_manager is not None:
+            await redis_manager.stop_watchdog()
         if sio.eio.sockets:
             await sio.eio.disconnect()
         await sio.shutdown()

@@ -1,4 +1,5 @@
-"""A Redis Socket.IO manager that notices when its subscription has gone deaf and recovers.
+"""A Redis Socket.IO manager that notices when its subscription has gone deaf and recovers
+(and queues room broadcasts directly, see fanout.py).
 
 python-socketio's manager reconnects when the connection raises, but a subscription can
 also stop delivering without an error. Every process therefore publishes a heartbeat on the
@@ -15,6 +16,8 @@ from typing import Any
 
 import socketio
 
+from .fanout import send_to_room
+
 log = logging.getLogger(__name__)
 
 
@@ -30,6 +33,15 @@ class MonitoredRedisManager(socketio.AsyncRedisManager):
         async for message in super()._listen():
             self.last_heard = time.monotonic()
             yield message
+
+    async def _handle_emit(self, message):  # type: ignore[no-untyped-def]
+        # Room broadcasts from any process are queued on this process's sockets directly.
+        if message.get("callback") is not None or message.get("binary"):
+            return await super()._handle_emit(message)
+        data = message["data"]
+        if isinstance(data, list):
+            data = data[0] if len(data) == 1 else tuple(data)
+        send_to_room(self, message["event"], data, message.get("namespace"), message.get("room"), message.get("skip_sid"))
 
     @property
     def silent_for_s(self) -> float | None:
