@@ -47,6 +47,8 @@ async def one_burst(concurrency: int, database_url: str = "") -> dict:
             _env_file=None, var_dir=Path(tmp), facilitator_token="bench", worker_concurrency=concurrency,
             database_url=database_url,
             generation_global_concurrency=concurrency, room_generations_per_minute=10_000, job_poll_s=0.1,
+            # Every simulated participant shares the loopback address.
+            joins_per_address_per_minute=100_000, generations_per_address_per_minute=100_000,
         )
         upgrade(settings.database_url)
         async with live_server(create_app(settings, TimedProvider(PROVIDER_SECONDS))) as base:

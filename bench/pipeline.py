@@ -53,7 +53,10 @@ def mask_png(size: int) -> bytes:
 
 async def run() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, var_dir=Path(tmp), facilitator_token="bench", generations_per_round=1000, room_generations_per_minute=100_000)
+        settings = Settings(
+            _env_file=None, var_dir=Path(tmp), facilitator_token="bench", generations_per_round=1000,
+            room_generations_per_minute=100_000, generations_per_address_per_minute=100_000,
+        )
         upgrade(settings.database_url)
         services = Services.build(settings, TimedProvider(0))
 

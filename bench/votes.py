@@ -480,6 +480,9 @@ def _server_env(database_url: str, channel: str, var_dir: Path, worker: bool) ->
         "GENERATIONS_PER_ROUND": "5",
         "ROOM_GENERATIONS_PER_MINUTE": "1000",
         "DATABASE_POOL_SIZE": "20",
+        # Every simulated participant shares the loopback address.
+        "JOINS_PER_ADDRESS_PER_MINUTE": "1000000",
+        "VOTES_PER_ADDRESS_PER_SECOND": "1000000",
         # Setup speed only: the 20 edits are generated 4 at a time.
         "WORKER_CONCURRENCY": "4",
         "GENERATION_GLOBAL_CONCURRENCY": "4",

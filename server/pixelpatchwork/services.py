@@ -15,7 +15,7 @@ from .domain.policy import RoomPolicy
 from .domain.votes import VoteWriter
 from .generation import Provider, make_provider
 from .generation.jobs import Worker
-from .ratelimit import RateLimiter
+from .ratelimit import AddressLimits, RateLimiter
 from .realtime.presence import Presence
 from .realtime.broadcast import Broadcaster, Emit
 from .settings import Settings
@@ -33,6 +33,7 @@ class Services:
     provider: Provider
     policy: RoomPolicy
     vote_limiter: RateLimiter
+    address_limits: AddressLimits
     votes: VoteWriter
     presence: Presence
     broadcaster: Broadcaster | None = None
@@ -70,6 +71,10 @@ class Services:
             provider=provider,
             policy=policy,
             vote_limiter=RateLimiter(settings.votes_per_second),
+            address_limits=AddressLimits.per(
+                settings.joins_per_address_per_minute, settings.generations_per_address_per_minute,
+                settings.votes_per_address_per_second,
+            ),
             votes=VoteWriter(engine, policy),
             presence=Presence(settings.redis_url, settings.redis_channel, uuid.uuid4().hex),
         )

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     sealed_voting: Literal["auto", "on", "off"] = "auto"
     winner_rule: Literal["net", "wilson"] = "net"
     votes_per_second: float = Field(default=10.0, gt=0)
+    # Per client address (a whole classroom may share one): joins, generations, votes.
+    joins_per_address_per_minute: int = Field(default=120, ge=1)
+    generations_per_address_per_minute: int = Field(default=120, ge=1)
+    votes_per_address_per_second: float = Field(default=200.0, gt=0)
+    # Proxies in front of the app whose X-Forwarded-For entries are trusted (0: none).
+    proxy_hops: int = Field(default=0, ge=0, le=10)
     default_room_mode: Literal["facilitated", "daily"] = "facilitated"
     daily_timezone: str = "UTC"
     daily_vote_at: str = "18:00"

@@ -22,6 +22,7 @@ from ..domain.events import Outbox
 from ..domain.users import get_user
 from ..domain.views import snapshot
 from ..protocol import CLIENT_EVENTS, event_payload_definition, validate
+from ..ratelimit import client_address
 from ..services import Services
 from .broadcast import channel
 
@@ -82,7 +83,10 @@ class RoomNamespace(socketio.AsyncNamespace):
                 data = {}
             if isinstance(data.get("user_id"), int):
                 user_id = data["user_id"]
-        await self.save_session(sid, {"user_id": user_id, "rooms": []})
+        scope = environ.get("asgi.scope") or {}
+        peer = (scope.get("client") or (None,))[0]
+        address = client_address(peer, environ.get("HTTP_X_FORWARDED_FOR"), self.services.settings.proxy_hops)
+        await self.save_session(sid, {"user_id": user_id, "rooms": [], "address": address})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.services.presence.left(sid)
@@ -122,6 +126,7 @@ class RoomNamespace(socketio.AsyncNamespace):
         if not user_id:
             raise DomainError(401, "not_joined", "join the room with a nickname before voting")
         svc.vote_limiter.check(user_id, "votes")
+        svc.address_limits.check(svc.address_limits.votes, state.get("address", "unknown"), "votes")
         joined = state["rooms"] if data.get("room") is None else [r for r in state["rooms"] if r == data["room"]]
         outbox = Outbox()
         tally = await svc.votes.cast(user_id, data["image_id"], data["value"], outbox, rooms=joined)

@@ -17,7 +17,7 @@ from ..domain.views import current_round, snapshot
 from ..generation.jobs import queue_position
 from ..protocol import LIMITS, validate
 from ..db.models import User
-from .auth import check_csrf, current_user, require_participant, services, session_user_id
+from .auth import check_csrf, current_user, limit_address, require_participant, services, session_user_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,6 +38,7 @@ async def json_body(definition: str) -> dict[str, Any]:
 @bp.post("/session")
 async def join():  # type: ignore[no-untyped-def]
     body = await json_body("JoinRequest")
+    limit_address("joins", "joins")
     svc = services()
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, body["room"])
@@ -91,6 +92,7 @@ async def room_snapshot(slug: str):  # type: ignore[no-untyped-def]
 @bp.post("/rooms/<slug>/submissions")
 async def submit(slug: str):  # type: ignore[no-untyped-def]
     body = await json_body("SubmissionRequest")
+    limit_address("generations", "generations")
     svc = services()
     outbox = Outbox()
     async with svc.sessionmaker() as db:
@@ -142,6 +144,7 @@ async def vote(slug: str):  # type: ignore[no-untyped-def]
         room = await rooms.get_room(db, slug)
         voter = await require_participant(db, room)
     svc.vote_limiter.check(voter.id, "votes")
+    limit_address("votes", "votes")
     tally = await svc.votes.cast(voter.id, body["image_id"], body["value"], outbox, rooms=[room.slug])
     await svc.publish(outbox)
     return jsonify({"ok": True, "image_id": body["image_id"], "value": body["value"], "tally": tally})

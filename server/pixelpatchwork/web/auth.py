@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..db.models import Room, User
 from ..domain.errors import DomainError
 from ..domain.users import get_user
+from ..ratelimit import RateLimiter, client_address
 from ..services import Services
 
 HOST_COOKIE = "ppw_host"
@@ -20,6 +21,14 @@ HOST_COOKIE_MAX_AGE_S = 12 * 3600
 
 def services() -> Services:
     return current_app.extensions["pixelpatchwork"]
+
+
+def limit_address(limiter_name: str, what: str) -> None:
+    """Refuse with 429 when the caller's network address has used up `limiter_name`."""
+    svc = services()
+    limiter: RateLimiter = getattr(svc.address_limits, limiter_name)
+    address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), svc.settings.proxy_hops)
+    svc.address_limits.check(limiter, address, what)
 
 
 def session_user_id() -> int | None:
