@@ -9,6 +9,7 @@ from typing import Any
 
 import socketio
 from quart import Quart
+from werkzeug.routing import IntegerConverter
 
 from . import fastjson
 from .domain import rounds
@@ -32,6 +33,17 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "ppw_session"
 
 
+MAX_ID = 2**53 - 1  # the largest id a browser's numbers hold exactly
+
+
+class IdConverter(IntegerConverter):
+    """Ids in paths: integers up to MAX_ID; a larger one matches no route (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(settings: Settings | None = None, provider: Provider | None = None) -> socketio.ASGIApp:
     """Build the whole server from settings; nothing is connected until the app starts serving.
 
@@ -43,6 +55,7 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     services = Services.build(settings, provider)
 
     app = Quart(__name__, static_folder=str(CLIENT_DIST), static_url_path="/static")
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key.get_secret_value(),
         SESSION_COOKIE_NAME=SESSION_COOKIE,

@@ -224,3 +224,14 @@ async def test_tampered_session_cookie_is_ignored(app, joined) -> None:  # type:
 async def test_media_paths_cannot_escape_the_media_folder(client) -> None:  # type: ignore[no-untyped-def]
     for path in ("/media/../../etc/passwd", "/media/%2e%2e/%2e%2e/etc/passwd", "/media/rooms/1/nothing.png"):
         assert (await client.get(path)).status_code == 404
+
+
+async def test_ids_too_large_for_the_database_are_refused(app, joined) -> None:  # type: ignore[no-untyped-def]
+    before = await counts(app)
+    huge = 2**64
+    response = await joined.post(f"/api/rooms/main/images/{huge}/entry", json={"entered": True})
+    assert response.status_code == 404
+    for body in ({"image_id": huge, "value": "up"}, {"image_id": 2**53, "value": "up"}):
+        response = await joined.post("/api/rooms/main/votes", json=body)
+        assert (await error_of(response))[:2] == (400, "invalid_request")
+    assert await counts(app) == before

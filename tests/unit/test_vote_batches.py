@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
+from sqlalchemy.exc import DataError
+
+from pixelpatchwork.domain.events import Outbox
 from pixelpatchwork.domain.policy import RoomPolicy
-from pixelpatchwork.domain.votes import Ballot, plan_votes
+from pixelpatchwork.domain.votes import Ballot, Outcome, VoteWriter, plan_votes
 
 POLICY = RoomPolicy(
     generations_per_round=5, entries_per_round=1, room_generations_per_minute=10, entry_selection=False,
@@ -80,3 +84,19 @@ def test_votes_outside_the_vote_phase_are_refused() -> None:
     outcomes, plan = plan_votes([Ballot(1, 5, 1)], {1: voter(1, phase="reveal")}, {5: image(5)}, {}, POLICY)
     assert outcomes[0].error is not None and outcomes[0].error.code == "wrong_phase"
     assert plan.events == []
+
+
+async def test_a_vote_the_database_refuses_does_not_sink_its_batch() -> None:
+    class Writer(VoteWriter):
+        async def _commit(self, ballots: list[Ballot]) -> list[Outcome]:  # type: ignore[override]
+            commits.append([b.image_id for b in ballots])
+            if any(b.image_id == 13 for b in ballots):
+                raise DataError("UPDATE images ...", {}, Exception("out of range value"))
+            return [Outcome(tally={"image_id": b.image_id}, room_slug="main", changed=True) for b in ballots]
+
+    commits: list[list[int]] = []
+    writer = Writer(engine=None, policy=POLICY)  # type: ignore[arg-type]
+    results = await asyncio.gather(*(writer.cast(1, i, "up", Outbox()) for i in (5, 13, 6)), return_exceptions=True)
+    assert commits == [[5, 13, 6], [5], [13], [6]], "the batch failed, then each vote went alone"
+    assert results[0] == {"image_id": 5} and results[2] == {"image_id": 6}
+    assert isinstance(results[1], DataError)

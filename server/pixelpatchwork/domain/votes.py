@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import mysql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..db.models import Image, Room, Round, User, Vote, VoteEvent
@@ -261,16 +261,29 @@ class VoteWriter:
     async def _run(self) -> None:
         while not self._queue.empty():
             batch = [self._queue.get_nowait() for _ in range(min(self.max_batch, self._queue.qsize()))]
-            try:
-                outcomes = await self._commit([ballot for ballot, _ in batch])
-            except Exception as exc:  # every vote of the batch gets the failure
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), outcome in zip(batch, outcomes):
+            if not await self._settle(batch):
+                # One vote the database refuses must not sink the others: one by one.
+                log.warning("a batch of %d votes failed; writing them one by one", len(batch))
+                for item in batch:
+                    await self._settle([item])
+
+    async def _settle(self, batch: list[tuple[Ballot, asyncio.Future[Outcome]]]) -> bool:
+        """Commit a batch and answer each of its votes. False, with nobody answered, when a
+        batch of several failed on something other than the connection (a vote of it)."""
+        try:
+            outcomes = await self._commit([ballot for ballot, _ in batch])
+        except Exception as exc:
+            connection = isinstance(exc, (OperationalError, InterfaceError)) or getattr(exc, "connection_invalidated", False)
+            if len(batch) > 1 and not connection:
+                return False
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(outcome)
+                    future.set_exception(exc)
+            return True
+        for (_, future), outcome in zip(batch, outcomes):
+            if not future.done():
+                future.set_result(outcome)
+        return True
 
     async def _commit(self, ballots: list[Ballot]) -> list[Outcome]:
         async with self.engine.connect() as conn:

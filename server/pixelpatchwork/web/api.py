@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from quart import Blueprint, jsonify, request, session, url_for
+from quart import Blueprint, current_app, jsonify, request, session, url_for
 
 from .. import imaging
 from ..domain import rooms, rounds, users
@@ -17,6 +17,7 @@ from ..domain.views import current_round, snapshot
 from ..generation.jobs import queue_position
 from ..protocol import LIMITS, validate
 from ..db.models import User
+from . import openapi
 from .auth import check_csrf, current_user, limit_address, require_participant, services, session_user_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -148,6 +149,12 @@ async def vote(slug: str):  # type: ignore[no-untyped-def]
     tally = await svc.votes.cast(voter.id, body["image_id"], body["value"], outbox, rooms=[room.slug])
     await svc.publish(outbox)
     return jsonify({"ok": True, "image_id": body["image_id"], "value": body["value"], "tally": tally})
+
+
+@bp.get("/openapi.json")
+async def openapi_description():  # type: ignore[no-untyped-def]
+    """The HTTP API as an OpenAPI 3.1 document."""
+    return jsonify(openapi.describe(current_app, services().settings.default_room))
 
 
 @bp.get("/join/<code>")
