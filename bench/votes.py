@@ -242,7 +242,8 @@ async def _next_command(commands: Any, timeout: float) -> tuple:
 
 async def _worker(wid: int, config: dict[str, Any], commands: Any, results: Any) -> None:
     import aiohttp
-    import socketio
+
+    from .sioclient import LeanClient
 
     rng = random.Random(config["seed"] + wid)
     voters = [Voter(gid, config["bases"][gid % len(config["bases"])]) for gid in config["gids"]]
@@ -278,29 +279,32 @@ async def _worker(wid: int, config: dict[str, Any], commands: Any, results: Any)
     disconnect_times: list[float] = []
     gate = asyncio.Semaphore(25)
 
-    async def connect(voter: Voter) -> None:
-        sio = socketio.AsyncClient(reconnection=False)
-        voter.sio = sio
-        sio.on("tally", voter.on_tally)
+    # One session for every connection of this process (no connection limit: they stay open).
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), connector=aiohttp.TCPConnector(limit=0))
+
+    def client_for(voter: Voter) -> LeanClient:
+        client = LeanClient(http)
+        client.on("tally", voter.on_tally)
 
         def on_floor(data: dict[str, Any], voter: Voter = voter) -> None:
             voter.floor.setdefault(data["idx"], time.time())
 
-        def on_disconnect(*args: Any) -> None:
+        def on_disconnect(reason: str) -> None:
             disconnects[0] += 1
-            reason = str(args[0]) if args else "?"
             disconnect_reasons[reason] = disconnect_reasons.get(reason, 0) + 1
             disconnect_times.append(time.time())
 
-        sio.on("bench:floor", on_floor)
-        sio.on("disconnect", on_disconnect)
+        client.on("bench:floor", on_floor)
+        client.on_disconnect = on_disconnect
+        return client
+
+    async def connect(voter: Voter) -> None:
         async with gate:
             for attempt in range(2):
+                sio = voter.sio = client_for(voter)
                 try:
                     started = time.time()
-                    await sio.connect(
-                        voter.base, headers={"Cookie": f"ppw_session={voter.cookie}"}, transports=["websocket"], wait_timeout=30
-                    )
+                    await sio.connect(voter.base, headers={"Cookie": f"ppw_session={voter.cookie}"}, timeout=30)
                     ack = await sio.call("room:join", {"room": "main"}, timeout=30)
                     if not ack.get("ok"):
                         raise RuntimeError(f"room:join refused: {ack}")
@@ -313,17 +317,12 @@ async def _worker(wid: int, config: dict[str, Any], commands: Any, results: Any)
                             voter.hist.setdefault(image["id"], []).append((seq, now))
                     return
                 except Exception as exc:  # noqa: BLE001 - retried once, then reported
-                    if sio.connected:
-                        await sio.disconnect()
+                    sio.on_disconnect = None
+                    await sio.disconnect()
                     if attempt == 1:
                         failures.append(f"{exc.__class__.__name__}: {exc}"[:200])
                         voter.sio = None
                     else:
-                        sio = socketio.AsyncClient(reconnection=False)
-                        voter.sio = sio
-                        sio.on("tally", voter.on_tally)
-                        sio.on("bench:floor", on_floor)
-                        sio.on("disconnect", on_disconnect)
                         await asyncio.sleep(0.5)
 
     await asyncio.gather(*(connect(v) for v in voters))
@@ -441,7 +440,10 @@ async def _worker(wid: int, config: dict[str, Any], commands: Any, results: Any)
             },
         )
     )
+    for voter in joined:
+        voter.sio.on_disconnect = None
     await asyncio.wait_for(asyncio.gather(*(v.sio.disconnect() for v in joined), return_exceptions=True), timeout=20)
+    await http.close()
 
 
 class TallySizer:
