@@ -488,7 +488,6 @@ def _server_env(database_url: str, channel: str, var_dir: Path, worker: bool) ->
         # Setup speed only: the 20 edits are generated 4 at a time.
         "WORKER_CONCURRENCY": "4",
         "GENERATION_GLOBAL_CONCURRENCY": "4",
-        "JOB_POLL_S": "0.1",
     }
 
 

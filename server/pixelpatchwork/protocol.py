@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
@@ -25,8 +26,20 @@ def _validator(definition: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+@cache
+def _fast_check(definition: str) -> Any:
+    """The same check compiled to Python code: how valid payloads (nearly all) are accepted."""
+    return fastjsonschema.compile({"$ref": f"#/definitions/{definition}", "definitions": PROTOCOL["definitions"]})
+
+
 def validate(definition: str, payload: Any) -> dict[str, Any]:
-    """Check `payload` against a protocol definition; DomainError(400) names the first problem."""
+    """Check `payload` against a protocol definition; DomainError(400) names the first problem.
+    jsonschema, the reference, decides and words every refusal."""
+    try:
+        _fast_check(definition)(payload)
+        return payload
+    except fastjsonschema.JsonSchemaException:
+        pass
     error = best_match(_validator(definition).iter_errors(payload))
     if error is not None:
         where = ".".join(str(part) for part in error.absolute_path)
