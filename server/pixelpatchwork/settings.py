@@ -61,9 +61,9 @@ class Settings(BaseSettings):
     winner_rule: Literal["net", "wilson"] = "net"
     votes_per_second: float = Field(default=10.0, gt=0)
     # Per client address (a whole classroom may share one): joins, generations, votes.
-    joins_per_address_per_minute: int = Field(default=120, ge=1)
-    generations_per_address_per_minute: int = Field(default=120, ge=1)
-    votes_per_address_per_second: float = Field(default=200.0, gt=0)
+    joins_per_address_per_minute: int = Field(default=600, ge=1)
+    generations_per_address_per_minute: int = Field(default=600, ge=1)
+    votes_per_address_per_second: float = Field(default=1000.0, gt=0)
     # Proxies in front of the app whose X-Forwarded-For entries are trusted (0: none).
     proxy_hops: int = Field(default=0, ge=0, le=10)
     default_room_mode: Literal["facilitated", "daily"] = "facilitated"
