@@ -10,7 +10,7 @@ CLIENT_STAMP := client/node_modules/.installed
 CLIENT_BUILD := client/dist/app.js
 CLIENT_SOURCES := $(shell find client/src client/scripts -type f -not -path "*/generated/*" 2>/dev/null) $(wildcard client/vite.config.ts client/tsconfig.json) shared/protocol.json
 
-.PHONY: install run test test-python test-client migrate worker bench clean
+.PHONY: install run test test-python test-client migrate worker bench reliability clean
 
 install: $(PYTHON_STAMP) $(CLIENT_BUILD)
 
@@ -46,6 +46,13 @@ test: test-client test-python
 
 bench: install
 	$(PY) -m bench
+
+# Every fault-injection test (the slow ones too) and the fuzzers at length, then the figures
+# into docs/reliability.md; the page is rewritten even when a test failed, and says so.
+reliability: $(PYTHON_STAMP)
+	rm -rf test-artifacts/reliability
+	RELIABILITY=1 FUZZ_EXAMPLES=100 $(PY) -m pytest tests/faults tests/integration/test_api_fuzz.py tests/integration/test_socket_fuzz.py; \
+	status=$$?; $(PY) -m tests.faults.report; exit $$status
 
 clean:
 	rm -rf $(VENV) client/node_modules client/dist client/src/generated .pytest_cache

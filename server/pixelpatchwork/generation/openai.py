@@ -9,6 +9,7 @@ import json
 import time
 
 import openai
+from openai.types import ImagesResponse
 from PIL import Image, UnidentifiedImageError
 
 from .. import imaging
@@ -69,6 +70,9 @@ class OpenAIProvider(Provider):
                 b64, usage = await self._stream(common, partials, progress)
             else:
                 response = await self._client.images.edit(**common)  # type: ignore[arg-type]
+                if not isinstance(response, ImagesResponse):
+                    # A 200 that is not JSON (a gateway's HTML page): the client hands back its text.
+                    raise GenerationError("the image model's answer was malformed", retryable=True, code="malformed")
                 if not response.data or not response.data[0].b64_json:
                     raise GenerationError("the image model answered without an image", retryable=True, code="malformed")
                 b64, usage = response.data[0].b64_json, response.usage

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
+from ..storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,12 @@ def register_error_handlers(app: Quart) -> None:
     async def _database(exc: Exception):  # type: ignore[no-untyped-def]
         log.error("database unavailable during %s %s: %s", request.method, request.path, exc.__class__.__name__)
         return error_response(503, "database_unavailable", "the database is not answering; try again in a moment")
+
+    @app.errorhandler(StorageError)
+    async def _storage(exc: StorageError):  # type: ignore[no-untyped-def]
+        # S3 (or the media folder) is out of reach: nothing was stored, the request can be retried.
+        log.error("storage unavailable during %s %s: %s", request.method, request.path, exc)
+        return error_response(503, "storage_unavailable", "the image store is not answering; try again in a moment")
 
     @app.errorhandler(Exception)
     async def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
