@@ -15,6 +15,7 @@ import type {
   Snapshot,
   SubmissionRequest,
 } from './generated/protocol';
+import type { Analytics } from './analytics-data';
 import { t } from './i18n';
 
 export class ApiError extends Error {
@@ -150,6 +151,10 @@ export const hostApi = {
   counters: (slug: string) => request<Counters>('GET', `${hostRoom(slug)}/counters`),
   removeParticipant: (slug: string, userId: number, how: 'kick' | 'ban') =>
     request<unknown>('POST', `${hostRoom(slug)}/participants/${userId}/${how}`, {}),
+  /** The analytics page's figures (401 not_facilitator, 404 room_not_found). */
+  analytics: (slug: string) => request<Analytics>('GET', `${hostRoom(slug)}/analytics`),
+  /** Where the room's dataset zip downloads from (a streamed GET with the facilitator cookie). */
+  exportPath: (slug: string) => `${hostRoom(slug)}/export.zip`,
 };
 
 export const api = {

@@ -2,6 +2,7 @@
 // through <body data-page data-room>.
 import './style.css';
 import { SLUG_PATTERN, el } from './dom';
+import { mountAnalytics } from './views/analytics';
 import { mountHost } from './views/host';
 import { initLanguage } from './views/lang-switch';
 import { mountLanding } from './views/landing';
@@ -27,6 +28,9 @@ function main(): void {
       break;
     case 'lineage':
       void mountLineage(root, room);
+      break;
+    case 'analytics':
+      void mountAnalytics(root, room);
       break;
     default:
       mountLanding(root, room);

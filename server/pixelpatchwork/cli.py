@@ -1,4 +1,4 @@
-"""The `pixelpatchwork` command: serve, worker, db upgrade, token."""
+"""The `pixelpatchwork` command: serve, worker, db upgrade, token, export."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from .settings import Settings, SettingsError
@@ -103,6 +104,59 @@ def cmd_token(args: argparse.Namespace) -> None:
     print(settings.facilitator_token.get_secret_value())  # type: ignore[union-attr]
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    settings = _settings()
+    out = Path(args.out) if args.out else Path(f"{args.room}-dataset" + (".zip" if args.zip else ""))
+    if args.zip and out.exists():
+        sys.exit(f"pixelpatchwork export: {out} already exists; choose another --out or remove it")
+    if not args.zip and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        sys.exit(f"pixelpatchwork export: {out} exists and is not an empty folder; choose another --out or remove it")
+    try:
+        summary = asyncio.run(_export(settings, args.room, out, args.zip))
+    except ExportRefused as exc:
+        sys.exit(f"pixelpatchwork export: {exc}")
+    print(summary, flush=True)
+
+
+class ExportRefused(Exception):
+    """The export cannot start (unknown room); the message says why."""
+
+
+async def _export(settings: Settings, slug: str, out: Path, as_zip: bool) -> str:
+    from tqdm import tqdm
+
+    from .db.engine import make_engine, make_sessionmaker
+    from .domain import rooms
+    from .domain.errors import DomainError
+    from .export import dataset_entries, plan_export, write_folder, write_zip
+    from .storage import make_storage
+
+    engine = make_engine(settings)
+    storage = make_storage(settings)
+    await storage.start()
+    try:
+        async with make_sessionmaker(engine)() as db:
+            try:
+                room = await rooms.get_room(db, slug)
+            except DomainError as exc:
+                raise ExportRefused(exc.message) from exc
+            plan = await plan_export(db, room)
+            with tqdm(total=plan.files, unit="file", desc=f"export {slug}", disable=None) as bar:
+                entries = dataset_entries(db, storage, room, winner_rule=settings.winner_rule)
+                if as_zip:
+                    written = await write_zip(entries, out, progress=lambda entry: bar.update(1))
+                else:
+                    out.mkdir(parents=True, exist_ok=True)
+                    written = await write_folder(entries, out, progress=lambda entry: bar.update(1))
+    finally:
+        await storage.close()
+        await engine.dispose()
+    return (
+        f"exported room {slug}: {written} files ({plan.images} images, {plan.votes} votes, {plan.vote_events} vote changes, "
+        f"{plan.rounds} rounds) to {out}; see README.md inside"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="pixelpatchwork", description="A live, collaborative AI-image room.")
@@ -119,6 +173,13 @@ def main(argv: list[str] | None = None) -> None:
     up.set_defaults(func=cmd_db_upgrade)
     token = commands.add_parser("token", help="print the facilitator token")
     token.set_defaults(func=cmd_token)
+    export = commands.add_parser(
+        "export", help="write a room's research dataset (pictures, masks, CSV/JSON tables, COCO masks, README)"
+    )
+    export.add_argument("room", help="the room's slug (as in /room/<slug>)")
+    export.add_argument("--out", default=None, help="folder (or zip file with --zip) to write; default ROOM-dataset[.zip]")
+    export.add_argument("--zip", action="store_true", help="write one zip file instead of a folder")
+    export.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -178,6 +178,7 @@ export class Composer {
       return this.fail(err instanceof Error ? err.message : t('composer.maskUnreadable'));
     }
     if (mask.length > LIMITS.mask_max_bytes) return this.fail(t('composer.tooLarge'));
+    const hadFocus = document.activeElement === this.submit;
     const feather = Math.min(LIMITS.feather_max_px, Math.max(0, Math.round(this.editor.featherPx)));
     this.busy = true;
     this.syncSubmit();
@@ -199,6 +200,8 @@ export class Composer {
     } finally {
       this.busy = false;
       this.syncSubmit();
+      // Sending disabled (and so blurred) the button: the keyboard continues from it.
+      if (hadFocus && !this.submit.disabled) this.submit.focus();
     }
   }
 

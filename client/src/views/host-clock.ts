@@ -64,6 +64,8 @@ export class ClockControls {
     'data-testid': 'host-extend-seconds',
   });
   private busy = false;
+  /** The clock button pressed from the keyboard: focus returns to the clock buttons. */
+  private pressed: HTMLButtonElement | null = null;
 
   constructor(
     private readonly slug: string,
@@ -96,9 +98,19 @@ export class ClockControls {
 
   update(round: Round): void {
     const actions = clockActions(round);
+    const focused = document.activeElement;
+    const hadFocus = focused === this.pause || focused === this.resume;
     this.element.hidden = actions.length === 0;
     this.pause.hidden = !actions.includes('pause');
     this.resume.hidden = !actions.includes('resume');
+    // Pause and resume take turns: the keyboard moves to the one that shows.
+    if (hadFocus) this.focusShown();
+  }
+
+  private focusShown(): void {
+    if (this.element.hidden) return;
+    const shown = [this.pause, this.resume, this.extend].find((b) => !b.hidden && !b.disabled);
+    shown?.focus();
   }
 
   private async run(action: ClockAction): Promise<void> {
@@ -107,6 +119,8 @@ export class ClockControls {
     if (action === 'extend' && extendLabel(this.seconds.value) === null) {
       return this.hooks.onError(t('host.extendInvalid', { max: LIMITS.phase_duration_max_s }));
     }
+    const focused = document.activeElement;
+    this.pressed = [this.pause, this.resume, this.extend].find((b) => b === focused) ?? null;
     this.setBusy(true);
     try {
       const { round } =
@@ -127,5 +141,12 @@ export class ClockControls {
     this.busy = busy;
     for (const button of [this.pause, this.resume, this.extend]) button.disabled = busy;
     if (!busy) this.extend.disabled = extendLabel(this.seconds.value) === null;
+    // Disabling blurred the pressed button: the keyboard gets the clock buttons back.
+    const pressed = this.pressed;
+    if (!busy && pressed) {
+      this.pressed = null;
+      if (pressed.hidden || pressed.disabled) this.focusShown();
+      else pressed.focus();
+    }
   }
 }

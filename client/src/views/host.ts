@@ -83,6 +83,8 @@ class HostConsole {
   private currentPhase: Phase | null = null;
   private clockRound: RoundClock | null = null;
   private busy = false;
+  /** A phase button pressed from the keyboard: focus returns to the phase buttons. */
+  private keepFocus = false;
   private timer = 0;
 
   constructor(
@@ -141,7 +143,20 @@ class HostConsole {
           this.countdown,
           this.connStatus,
         ),
-        el('div', { class: 'header-tools' }, langSwitch(getLanguage()), signOut),
+        el(
+          'div',
+          { class: 'header-tools' },
+          el(
+            'a',
+            {
+              href: `/analytics/${encodeURIComponent(this.slug)}`,
+              'data-testid': 'host-analytics',
+            },
+            t('host.analytics'),
+          ),
+          langSwitch(getLanguage()),
+          signOut,
+        ),
       ),
       el(
         'main',
@@ -187,6 +202,7 @@ class HostConsole {
     if (!state) return;
     const round = state.round;
     setText(this.title, t('host.titleRoom', { name: state.room.name }));
+    document.title = t('app.pageTitle', { name: t('host.titleRoom', { name: state.room.name }) });
     this.share.invite.update(state.room);
     setText(this.roundNumber, String(round.number));
     setText(this.phase, phaseName(round.phase));
@@ -221,14 +237,22 @@ class HostConsole {
       button.addEventListener('click', () => void this.transition(phase, to));
       return button;
     });
+    // A pressed button goes away with its phase: the keyboard stays with the new buttons.
+    const hadFocus = this.actions.contains(document.activeElement);
     this.actions.replaceChildren(
       ...(buttons.length > 0 ? buttons : [el('p', { class: 'muted' }, t('host.noMoves'))]),
     );
+    if (hadFocus) (buttons[0] ?? this.duration).focus();
   }
 
   private setBusy(busy: boolean): void {
     this.busy = busy;
     for (const b of this.actions.querySelectorAll('button')) b.disabled = busy;
+    // Disabling blurred the pressed button; give the keyboard the buttons back.
+    if (!busy && this.keepFocus) {
+      this.keepFocus = false;
+      (this.actions.querySelector('button') ?? this.duration).focus();
+    }
   }
 
   private async transition(from: Phase, to: Phase): Promise<void> {
@@ -236,6 +260,7 @@ class HostConsole {
     this.notice.hidden = true;
     if (!duration.ok) return this.showError(duration.message);
     this.error.hidden = true;
+    this.keepFocus = this.actions.contains(document.activeElement);
     this.setBusy(true);
     try {
       const { round } = await api.setPhase(this.slug, { from, to, duration_s: duration.value });

@@ -124,7 +124,9 @@ export class ProjectorGallery {
       // A few entries in the big area may be big; in the side column they fill its width.
       maxTile: Math.max(420, box.width * 0.48),
     });
-    const shown = box.width > 0 ? fit.shown : this.entries.length;
+    // On a phone the page scrolls (projector.css sets --pj-all): every entry shows.
+    const all = getComputedStyle(this.list).getPropertyValue('--pj-all').trim() === '1';
+    const shown = box.width > 0 && !all ? fit.shown : this.entries.length;
     this.list.style.setProperty('--tile', `${fit.tile}px`);
     this.list.style.setProperty('--columns', String(fit.columns));
     const wanted: Element[] = this.entries.slice(0, shown).map((i) => this.tiles.get(i.id)!.root);

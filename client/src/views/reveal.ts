@@ -26,9 +26,14 @@ export function revealKey(data: RevealData): string {
 }
 
 /** The image and the outline fill the frame with object-fit: contain, so they line up. */
-function framed(src: string, alt: string, maskUrl: string | null, testid?: string) {
+function framed(src: string, alt: string, maskUrl: string | null, size: SeedLike, testid?: string) {
   const img = el('img', { class: 'pj-reveal-img', src, alt, 'data-testid': testid });
-  return el('div', { class: 'pj-frame' }, img, maskUrl ? outlineLayer(maskUrl) : null);
+  const frame = el('div', { class: 'pj-frame' }, img, maskUrl ? outlineLayer(maskUrl) : null);
+  // The wall sizes the frame by its grid cell; a phone's scrolling column by this ratio.
+  if (size.width > 0 && size.height > 0) {
+    frame.style.setProperty('--frame-ratio', `${size.width} / ${size.height}`);
+  }
+  return frame;
 }
 
 export class RevealView {
@@ -64,7 +69,7 @@ export class RevealView {
         el(
           'figure',
           { class: 'pj-side pj-side-only' },
-          framed(data.seed.url, t('projector.seedOfRound', { n: data.round }), null),
+          framed(data.seed.url, t('projector.seedOfRound', { n: data.round }), null, data.seed),
         ),
       );
       return;
@@ -74,13 +79,18 @@ export class RevealView {
       'figure',
       { class: 'pj-side' },
       el('figcaption', { class: 'pj-side-label' }, t('projector.before')),
-      framed(data.seed.url, t('projector.seedOfRound', { n: data.round }), winner.maskUrl),
+      framed(
+        data.seed.url,
+        t('projector.seedOfRound', { n: data.round }),
+        winner.maskUrl,
+        data.seed,
+      ),
     );
     const after = el(
       'figure',
       { class: 'pj-side pj-side-after' },
       el('figcaption', { class: 'pj-side-label' }, t('projector.after')),
-      framed(winner.url, winner.prompt, winner.maskUrl, 'projector-winner-image'),
+      framed(winner.url, winner.prompt, winner.maskUrl, data.seed, 'projector-winner-image'),
     );
     const votes = winner.votes;
     const caption = el(

@@ -121,22 +121,24 @@ class RoomView {
         langSwitch(getLanguage()),
       ),
     );
-    const layout = el(
+    // The round's messages belong to the main content (landmarks: header, main).
+    const main = el(
       'main',
-      { class: 'room-layout' },
-      this.composer.element,
-      el('div', { class: 'side' }, this.mine.element),
-      this.gallery.element,
-    );
-    this.root.replaceChildren(
-      header,
+      {},
       this.fatal,
       this.banner,
       this.hint,
       this.voteStatus,
-      layout,
+      el(
+        'div',
+        { class: 'room-layout' },
+        this.composer.element,
+        el('div', { class: 'side' }, this.mine.element),
+        this.gallery.element,
+      ),
       this.toast.element,
     );
+    this.root.replaceChildren(header, main);
     this.connection.subscribe((store) => this.render(store));
     this.connection.onSessionEnded((event) => {
       if (event.user_id === this.me.id) this.ended(event.reason);

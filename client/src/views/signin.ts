@@ -30,6 +30,7 @@ export function showSignIn(root: HTMLElement, onSignedIn: () => void): void {
     el('div', { class: 'form-row' }, input, button),
     error,
   );
+  document.title = t('app.pageTitle', { name: t('signin.title') });
   root.replaceChildren(
     el(
       'main',

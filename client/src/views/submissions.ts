@@ -118,6 +118,9 @@ export class MySubmissions {
   private async change(imageId: number, entered: boolean): Promise<void> {
     const image = this.state?.images.find((i) => i.id === imageId);
     if (!image || this.pending.has(imageId)) return;
+    const row = this.rows.get(imageId);
+    const focused = document.activeElement;
+    const hadFocus = row !== undefined && (focused === row.enter || focused === row.withdraw);
     this.pending.add(imageId);
     this.error.hidden = true;
     this.refresh();
@@ -131,6 +134,8 @@ export class MySubmissions {
     } finally {
       this.pending.delete(imageId);
       this.refresh();
+      // Enter and Withdraw take turns (and were disabled meanwhile): the keyboard stays.
+      if (hadFocus) [row.enter, row.withdraw].find((b) => !b.hidden && !b.disabled)?.focus();
     }
   }
 

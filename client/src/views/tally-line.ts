@@ -13,6 +13,8 @@ export class TallyLine {
   private readonly down = el('span', { 'data-testid': 'tally-down' });
   private readonly score = el('span', { 'data-testid': 'tally-score' });
   private readonly wilson = el('span', { 'data-testid': 'tally-wilson' });
+  /** What the Wilson figure means, for screen readers (the mouse gets it as a tooltip). */
+  private readonly wilsonSr = el('span', { class: 'sr-only' });
   private readonly wilsonItem: HTMLSpanElement;
   private readonly scoreItem: HTMLSpanElement;
   private readonly counts: HTMLSpanElement[];
@@ -37,9 +39,9 @@ export class TallyLine {
     );
     this.wilsonItem = el(
       'span',
-      { class: 'tally-item tally-wilson', tabindex: 0 },
-      `${t('tally.wilson')} `,
-      this.wilson,
+      { class: 'tally-item tally-wilson' },
+      el('span', { 'aria-hidden': 'true' }, `${t('tally.wilson')} `, this.wilson),
+      this.wilsonSr,
     );
     this.counts = [
       el(
@@ -70,13 +72,14 @@ export class TallyLine {
     if (view.sealed) {
       // No number may linger in the hidden counts: they read "—" until revealed.
       for (const node of [this.up, this.down, this.score, this.wilson]) setText(node, '—');
+      setText(this.wilsonSr, '');
     } else {
       setText(this.up, String(view.up));
       setText(this.down, String(view.down));
       setText(this.score, String(view.score));
       setText(this.wilson, `${view.wilson}%`);
       setAttr(this.wilsonItem, 'title', view.wilsonText);
-      setAttr(this.wilsonItem, 'aria-label', view.wilsonText);
+      setText(this.wilsonSr, view.wilsonText);
     }
     // The measure that picks the winner is the one in bold.
     this.scoreItem.classList.toggle('is-rule', rule === 'net');

@@ -92,6 +92,9 @@ class Round(Base):
         ForeignKey("images.id", use_alter=True, name="fk_rounds_winner"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    # When the vote phase opened (NULL for rounds that never reached it, or that reached it
+    # before this was recorded): the origin of "votes over time" in the analytics.
+    vote_started_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
     seed: Mapped[Image] = relationship(foreign_keys=[seed_image_id], lazy="raise")

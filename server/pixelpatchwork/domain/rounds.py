@@ -111,6 +111,8 @@ async def change_phase(
     }
     if to_phase == "closed":
         values["closed_at"] = now
+    if to_phase == "vote":
+        values["vote_started_at"] = now
     # The conditional update comes first: it takes the round's row lock, so votes still in
     # flight finish before the winner is read, and later ones see the phase has moved.
     result = await session.execute(

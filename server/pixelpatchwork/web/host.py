@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from quart import Blueprint, jsonify, make_response, url_for
+from quart import Blueprint, Response, jsonify, make_response, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import imaging
 from ..db.models import Room
-from ..domain import console, moderation, rooms, rounds
+from ..domain import analytics, console, moderation, rooms, rounds
+from ..domain.clock import utcnow
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
 from ..domain.views import current_round, round_view
+from ..export import dataset_entries, zip_stream
 from ..services import Services
 from .api import json_body
 from .auth import (
@@ -29,6 +32,8 @@ from .auth import (
     services,
     token_matches,
 )
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("host", __name__, url_prefix="/api/host")
 
@@ -238,6 +243,40 @@ async def room_counters(slug: str):  # type: ignore[no-untyped-def]
 async def moderation_images(slug: str):  # type: ignore[no-untyped-def]
     async with facilitator_room(slug) as (svc, db, room):
         return jsonify({"images": await console.moderation_list(db, svc.storage, room)})
+
+
+@bp.get("/rooms/<slug>/analytics")
+async def room_analytics(slug: str):  # type: ignore[no-untyped-def]
+    """The analytics page's figures: winners, votes, agreement, participation, prompts."""
+    async with facilitator_room(slug) as (svc, db, room):
+        return jsonify(await analytics.analytics_view(db, svc.storage, room, svc.policy.winner_rule))
+
+
+@bp.get("/rooms/<slug>/export.zip")
+async def export_zip(slug: str):  # type: ignore[no-untyped-def]
+    """The room's research dataset as a zip, streamed one file at a time while it is written."""
+    async with facilitator_room(slug) as (svc, _db, room):
+        room_id = room.id
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+
+    async def body() -> AsyncIterator[bytes]:
+        async with svc.sessionmaker() as db:
+            current = await db.get(Room, room_id)
+            assert current is not None
+            try:
+                async for chunk in zip_stream(dataset_entries(db, svc.storage, current, winner_rule=svc.policy.winner_rule)):
+                    yield chunk
+            except Exception:
+                # The status line has gone out: all that is left is to stop, which the browser
+                # reports as a failed download. The cause goes to the log, never to the client.
+                log.exception("export of room %s failed while streaming", slug)
+                raise
+
+    response = Response(body(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}-dataset-{stamp}.zip"'
+    response.headers["Cache-Control"] = "no-store"
+    response.timeout = None  # a large room takes longer than the default response timeout
+    return response
 
 
 @bp.post("/invites")

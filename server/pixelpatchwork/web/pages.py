@@ -58,6 +58,13 @@ async def lineage_page(slug: str):  # type: ignore[no-untyped-def]
     return await _page("lineage", slug)
 
 
+@bp.get("/analytics/<slug>")
+async def analytics_page(slug: str):  # type: ignore[no-untyped-def]
+    """Research analytics of a room; its data comes from the facilitator API, so the page asks
+    anyone else to sign in."""
+    return await _page("analytics", slug)
+
+
 @bp.get("/j/<code>")
 async def join_link(code: str):  # type: ignore[no-untyped-def]
     """The join link behind the QR code: the landing page of the code's room."""

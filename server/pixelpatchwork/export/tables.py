@@ -1,0 +1,214 @@
+"""The dataset's tables: every column's name, type, meaning and where its value comes from.
+
+One definition serves the CSV and JSON writers, the dataset's README (so it describes every
+column that is written) and the readers in the tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+# How values look in the two formats (the README's "Types" section says the same).
+TYPES = {
+    "integer": "a whole number",
+    "number": "a decimal number",
+    "text": "text (UTF-8)",
+    "boolean": "`true` or `false`",
+    "timestamp": "a UTC time in ISO 8601 with microseconds, e.g. `2025-03-01T18:00:00.000000Z`",
+}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A naive UTC datetime from the database as ISO 8601 with a Z."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(value: str) -> datetime:
+    """The inverse of iso(): a naive UTC datetime."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+    get: Callable[[Any, Any], Any]
+
+    def json_value(self, row: Any, ctx: Any) -> Any:
+        value = self.get(row, ctx)
+        return iso(value) if self.type == "timestamp" else value
+
+    def csv_value(self, row: Any, ctx: Any) -> str:
+        value = self.json_value(row, ctx)
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    def parse_csv(self, cell: str) -> Any:
+        """A CSV cell back as the JSON value (an empty cell is null)."""
+        if cell == "":
+            return None
+        if self.type == "integer":
+            return int(cell)
+        if self.type == "number":
+            return float(cell)
+        if self.type == "boolean":
+            return {"true": True, "false": False}[cell]
+        return cell
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def header(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def csv_row(self, row: Any, ctx: Any) -> list[str]:
+        return [column.csv_value(row, ctx) for column in self.columns]
+
+    def json_row(self, row: Any, ctx: Any) -> dict[str, Any]:
+        return {column.name: column.json_value(row, ctx) for column in self.columns}
+
+
+def _round_number(round_id: int | None, ctx: Any) -> int | None:
+    return ctx.round_numbers.get(round_id) if round_id is not None else None
+
+
+PARTICIPANTS = Table(
+    "participants",
+    "Everyone who joined the room, including people the facilitator removed.",
+    (
+        Column("user_id", "integer", "the participant's id (the `user_id` / `author_id` of the other tables)", lambda u, c: u.id),
+        Column("nickname", "text", "the nickname they chose (unique in the room, case-insensitively)", lambda u, c: u.nickname),
+        Column("participant_ref", "text", "the study's own participant id from the join link (`?pid=`); empty when none was given", lambda u, c: u.participant_ref),
+        Column("consented_at", "timestamp", "when they gave consent in a research room; empty otherwise", lambda u, c: u.consented_at),
+        Column("removed", "text", "`kicked` or `banned` when the facilitator removed them; empty otherwise", lambda u, c: u.removed),
+        Column("joined_at", "timestamp", "when they joined", lambda u, c: u.created_at),
+    ),
+)
+
+ROUNDS = Table(
+    "rounds",
+    "One row per round, oldest first.",
+    (
+        Column("round_id", "integer", "the round's id", lambda r, c: r.id),
+        Column("round_number", "integer", "1 for the room's first round, then 2, 3, ...", lambda r, c: r.number),
+        Column("phase", "text", "the round's phase at export time: `lobby`, `generate`, `vote`, `reveal` or `closed`", lambda r, c: r.phase),
+        Column("seed_image_id", "integer", "the image everyone edited in this round (`images.image_id`)", lambda r, c: r.seed_image_id),
+        Column("winner_image_id", "integer", "the winning edit; empty while the vote is open or when no edit was eligible", lambda r, c: r.winner_image_id),
+        Column("created_at", "timestamp", "when the round began", lambda r, c: r.created_at),
+        Column("vote_started_at", "timestamp", "when its vote phase opened; empty if it never did or the server did not yet record it", lambda r, c: r.vote_started_at),
+        Column("closed_at", "timestamp", "when it closed (the next round began); empty while it is open", lambda r, c: r.closed_at),
+        Column("phase_started_at", "timestamp", "when its current phase began", lambda r, c: r.phase_started_at),
+    ),
+)
+
+IMAGES = Table(
+    "images",
+    "Every image of the room: the seeds (the first picture and uploaded ones) and every edit, "
+    "finished or not. A winning edit is also the seed of the next round.",
+    (
+        Column("image_id", "integer", "the image's id", lambda i, c: i.id),
+        Column("kind", "text", "`seed` (a starting picture) or `edit` (a participant's mask and prompt on a seed)", lambda i, c: i.kind),
+        Column("round_id", "integer", "the round the edit was made in; empty for starting seeds", lambda i, c: i.round_id),
+        Column("round_number", "integer", "that round's number", lambda i, c: _round_number(i.round_id, c)),
+        Column("parent_id", "integer", "the seed the edit was painted on; empty for seeds", lambda i, c: i.parent_id),
+        Column("author_id", "integer", "the participant who made the edit (`participants.user_id`); empty for seeds", lambda i, c: i.author_id),
+        Column("prompt", "text", "what the participant asked the model to paint into the mask (raw text, as typed)", lambda i, c: i.prompt),
+        Column("status", "text", "`queued`, `generating`, `storing`, `done` or `failed`", lambda i, c: i.status),
+        Column("error", "text", "why generation failed, for failed edits", lambda i, c: i.error),
+        Column("provider", "text", "what made the picture: `offline`, `openai`, `builtin` (drawn first seed) or `upload`", lambda i, c: i.provider),
+        Column("model", "text", "the image model, when a model was used", lambda i, c: i.model),
+        Column("quality", "text", "the model's quality setting, when one was used", lambda i, c: i.quality),
+        Column("width", "integer", "width in pixels (an edit has its seed's size)", lambda i, c: i.width),
+        Column("height", "integer", "height in pixels", lambda i, c: i.height),
+        Column("mask_area", "number", "share of the seed's pixels inside the mask, 0 to 1; empty for seeds", lambda i, c: i.mask_area),
+        Column("feather_px", "integer", "pixels by which the mask's edge was softened when compositing", lambda i, c: i.feather_px),
+        Column("entered", "boolean", "the author entered the edit into the vote (otherwise it stayed a private attempt)", lambda i, c: i.entered),
+        Column("approved", "boolean", "the facilitator approved it (matters only in rooms that require approval)", lambda i, c: i.approved),
+        Column("hidden", "boolean", "the facilitator hid it, or removed its author", lambda i, c: i.hidden),
+        Column("in_vote", "boolean", "it could be voted on: entered, not hidden, and approved where the room requires approval", lambda i, c: c.in_vote(i)),
+        Column("up_count", "integer", "up votes standing at export time (votes of removed participants are not counted)", lambda i, c: i.up_count),
+        Column("down_count", "integer", "down votes standing at export time", lambda i, c: i.down_count),
+        Column("net_score", "integer", "`up_count - down_count`", lambda i, c: i.up_count - i.down_count),
+        Column("wilson", "number", "lower bound of the 95% Wilson score interval of the share of up votes (0 without votes)", lambda i, c: c.wilson(i)),
+        Column("created_at", "timestamp", "when the edit was submitted (for seeds: stored)", lambda i, c: i.created_at),
+        Column("started_at", "timestamp", "when generation started", lambda i, c: i.started_at),
+        Column("finished_at", "timestamp", "when generation finished or failed", lambda i, c: i.finished_at),
+        Column("generation_ms", "integer", "milliseconds the generation pipeline took", lambda i, c: i.generation_ms),
+        Column("image_file", "text", "the picture in this dataset (`images/<image_id>.png`); empty when there is none (unfinished or failed edits, or a file missing from storage)", lambda i, c: c.image_file(i)),
+        Column("mask_file", "text", "the edit's mask in this dataset (`masks/<image_id>.png`): a greyscale PNG of the seed's size, 255 where the model repainted, 0 elsewhere; empty for seeds", lambda i, c: c.mask_file(i)),
+        Column("details", "text", "the provider's details as a JSON text (output size, seconds in the provider, token usage)", lambda i, c: i.details),
+    ),
+)
+
+VOTES = Table(
+    "votes",
+    "The vote each participant has standing on each image at export time (a vote taken back has no row). "
+    "The full history, with every change and its time, is in vote_events.",
+    (
+        Column("vote_id", "integer", "the vote's id", lambda v, c: v.id),
+        Column("image_id", "integer", "the edit voted on (`images.image_id`)", lambda v, c: v.image_id),
+        Column("round_number", "integer", "the round of that edit", lambda v, c: _round_number(c.image_round.get(v.image_id), c)),
+        Column("user_id", "integer", "the voter (`participants.user_id`)", lambda v, c: v.user_id),
+        Column("value", "integer", "`1` for up, `-1` for down", lambda v, c: v.value),
+        Column("hidden", "boolean", "the voter was removed by the facilitator: kept for research, not counted in tallies", lambda v, c: v.hidden),
+        Column("created_at", "timestamp", "when the voter first voted on this image", lambda v, c: v.created_at),
+        Column("updated_at", "timestamp", "when they last changed this vote", lambda v, c: v.updated_at),
+    ),
+)
+
+VOTE_EVENTS = Table(
+    "vote_events",
+    "Every vote change in order: each up, down and taking back, with its time.",
+    (
+        Column("event_id", "integer", "the event's id (grows with time)", lambda e, c: e.id),
+        Column("image_id", "integer", "the edit voted on", lambda e, c: e.image_id),
+        Column("round_number", "integer", "the round of that edit", lambda e, c: _round_number(c.image_round.get(e.image_id), c)),
+        Column("user_id", "integer", "the voter", lambda e, c: e.user_id),
+        Column("value", "integer", "`1` up, `-1` down, `0` the vote was taken back", lambda e, c: e.value),
+        Column("created_at", "timestamp", "when the change was made", lambda e, c: e.created_at),
+        Column(
+            "seconds_since_vote_opened", "number",
+            "seconds between the round's `vote_started_at` and this change (negative for votes cast in the generate phase); empty when the opening time is unknown",
+            lambda e, c: c.seconds_since_vote_opened(e),
+        ),
+    ),
+)
+
+LINEAGE = Table(
+    "lineage",
+    "The chain of seeds, one row per round: the seed, and the winning edit that became the next round's seed.",
+    (
+        Column("round_number", "integer", "the round", lambda s, c: s.round.number),
+        Column("seed_image_id", "integer", "the round's seed", lambda s, c: s.round.seed_image_id),
+        Column("seed_file", "text", "the seed's picture in this dataset", lambda s, c: c.image_file(s.seed) if s.seed else None),
+        Column("outcome", "text", "`winner`; `no_winner` (the vote ended without an eligible edit, so the seed stayed); `open` (the vote has not ended)", lambda s, c: s.outcome),
+        Column("winner_image_id", "integer", "the winning edit", lambda s, c: s.winner.id if s.winner else None),
+        Column("winner_author_id", "integer", "its author", lambda s, c: s.winner.author_id if s.winner else None),
+        Column("winner_prompt", "text", "its prompt", lambda s, c: s.winner.prompt if s.winner else None),
+        Column("winner_up", "integer", "its up votes", lambda s, c: s.winner.up_count if s.winner else None),
+        Column("winner_down", "integer", "its down votes", lambda s, c: s.winner.down_count if s.winner else None),
+        Column("winner_file", "text", "its picture in this dataset", lambda s, c: c.image_file(s.winner) if s.winner else None),
+        Column("winner_mask_file", "text", "its mask in this dataset", lambda s, c: c.mask_file(s.winner) if s.winner else None),
+    ),
+)
+
+TABLES = (PARTICIPANTS, ROUNDS, IMAGES, VOTES, VOTE_EVENTS, LINEAGE)
+
+
+def json_line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
