@@ -15,8 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
-
-from pixelpatchwork import fastjson
+import orjson
 
 Handler = Callable[[Any], None]
 
@@ -37,7 +36,7 @@ class LeanClient:
 
     async def connect(self, base: str, headers: dict[str, str], timeout: float = 30) -> None:
         url = base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-        ws = await self.http.ws_connect(url, headers=headers, timeout=aiohttp.ClientWSTimeout(ws_receive=timeout), max_msg_size=0)
+        ws = await self.http.ws_connect(url, headers=headers, timeout=aiohttp.ClientWSTimeout(ws_close=timeout), max_msg_size=0)
         opened = await asyncio.wait_for(ws.receive_str(), timeout)
         if not opened.startswith("0"):
             await ws.close()
@@ -70,7 +69,7 @@ class LeanClient:
                 if data == "2":
                     await ws.send_str("3")
                 elif data.startswith("42"):
-                    name, *args = fastjson.loads(data[2:])
+                    name, *args = orjson.loads(data[2:])
                     handler = self.handlers.get(name)
                     if handler is not None:
                         handler(args[0] if args else None)
@@ -78,7 +77,7 @@ class LeanClient:
                     split = data.index("[", 2)
                     future = self._acks.pop(int(data[2:split]), None)
                     if future is not None and not future.done():
-                        args = fastjson.loads(data[split:])
+                        args = orjson.loads(data[split:])
                         future.set_result(args[0] if args else None)
                 elif data.startswith("41"):
                     reason = "server disconnect"

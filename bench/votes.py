@@ -226,6 +226,10 @@ class Voter:
 def worker_main(wid: int, config: dict[str, Any], commands: Any, results: Any) -> None:
     import logging
 
+    from pixelpatchwork.runtime import tune_gc
+
+    tune_gc()  # 500 connections here too: no 200 ms collector pauses in the measurement
+
     # Closing 500 connections at the end makes engineio log one line per connection.
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     raise_nofile()

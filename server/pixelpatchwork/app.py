@@ -19,7 +19,7 @@ from .domain.events import Outbox
 from .domain.rooms import ensure_join_code, ensure_room
 from .generation import Provider
 from .realtime.namespace import RoomNamespace
-from .realtime.fanout import FanoutManager
+from .realtime.fanout import FanoutManager, install_fast_poll
 from .realtime.redis_manager import MonitoredRedisManager
 from .services import Services
 from .settings import Settings
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     register_error_handlers(app)
     install_security_headers(app, settings)
 
+    install_fast_poll()
     manager: socketio.AsyncManager = FanoutManager()
     redis_manager: MonitoredRedisManager | None = None
     if settings.redis_url:

@@ -48,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from hypercorn.config import Config
 
     from .app import create_app
+    from .runtime import tune_gc
 
     settings = _settings()
     if args.port:
@@ -57,7 +58,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     config.accesslog = None
     config.graceful_timeout = 5
     _banner(settings)
-    run_loop(serve(create_app(settings), config))  # type: ignore[arg-type]
+    app = create_app(settings)
+    tune_gc()
+    run_loop(serve(app, config))  # type: ignore[arg-type]
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

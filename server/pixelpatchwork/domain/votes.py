@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import lru_cache
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import TextClause, bindparam, delete, func, insert, select, text
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -69,11 +70,28 @@ IMAGES_AND_VOTES = (
 )
 DELETE_VOTES = delete(Vote).where(Vote.id.in_(bindparam("vote_ids", expanding=True)))
 INSERT_EVENTS = insert(VoteEvent)
-COUNT = update(Image).where(Image.id == bindparam("image_id")).values(
-    up_count=Image.up_count + bindparam("up_delta"),
-    down_count=Image.down_count + bindparam("down_delta"),
-    tally_seq=Image.tally_seq + bindparam("changes"),
-)
+
+
+@lru_cache(maxsize=128)
+def _count_statement(images: int) -> TextClause:
+    """One UPDATE that moves the counters of `images` images, each by its own deltas."""
+
+    def by_image(name: str) -> str:
+        return "CASE id " + " ".join(f"WHEN :i{k} THEN :{name}{k}" for k in range(images)) + " END"
+
+    ids = ", ".join(f":i{k}" for k in range(images))
+    return text(
+        f"UPDATE {Image.__tablename__} SET up_count = up_count + {by_image('u')}, "
+        f"down_count = down_count + {by_image('d')}, tally_seq = tally_seq + {by_image('n')} WHERE id IN ({ids})"
+    )
+
+
+def count_changes(counts: dict[int, list[int]]) -> tuple[TextClause, dict[str, int]]:
+    """The statement and parameters that add each image's [up, down, changes] deltas."""
+    params: dict[str, int] = {}
+    for k, (image_id, (up, down, changes)) in enumerate(sorted(counts.items())):
+        params.update({f"i{k}": image_id, f"u{k}": up, f"d{k}": down, f"n{k}": changes})
+    return _count_statement(len(counts)), params
 
 
 def _upsert(dialect: str) -> Any:
@@ -227,9 +245,7 @@ async def write_batch(conn: AsyncConnection, policy: RoomPolicy, ballots: Sequen
     if plan.events:
         await conn.execute(INSERT_EVENTS, plan.events)
     if plan.counts:
-        await conn.execute(
-            COUNT, [{"image_id": i, "up_delta": u, "down_delta": d, "changes": n} for i, (u, d, n) in sorted(plan.counts.items())]
-        )
+        await conn.execute(*count_changes(plan.counts))
     return outcomes
 
 
