@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     default_room: str = "main"
     default_room_name: str = "The Patchwork"
     allowed_origins: list[str] = Field(default_factory=list)
-    tally_window_ms: int = Field(default=200, ge=10, le=5000)
+    tally_window_ms: int = Field(default=100, ge=10, le=5000)
     clock_tick_s: float = Field(default=1.0, gt=0)
     max_request_bytes: int = 12_000_000
     max_image_pixels: int = 16_777_216
