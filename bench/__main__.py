@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from . import burst, pipeline, votes
+from . import burst, export, pipeline, votes
 from .common import write_section
 
 
@@ -19,6 +19,10 @@ def main() -> None:
     write_section("burst", burst.report(rows))
     for row in rows:
         print("burst:", row, flush=True)
+    exports = asyncio.run(export.run())
+    write_section("export", export.report(exports))
+    for row in exports:
+        print("export:", row, flush=True)
     # Last, so that its JSON summary is the last line `make bench` prints.
     live = asyncio.run(votes.run())
     write_section("votes", votes.report(live))
