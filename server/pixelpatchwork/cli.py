@@ -1,15 +1,16 @@
-"""The `pixelpatchwork` command: serve, worker, db upgrade, token, export."""
+"""The `pixelpatchwork` command: serve, worker, db upgrade, token, export, coco from-labelme."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .settings import Settings, SettingsError
 
@@ -160,6 +161,46 @@ async def _export(settings: Settings, slug: str, out: Path, as_zip: bool) -> str
     )
 
 
+def cmd_coco_from_labelme(args: argparse.Namespace) -> None:
+    """Exit 0: everything converted; 1: the file is written but some shapes or files were not
+    converted (listed); 2: nothing usable (no folder, no labelme file, unknown palette, --out taken)."""
+    from .domain.errors import DomainError
+    from .sketch.labelme import LabelmeInputError, convert_folder
+    from .sketch.labels import LabelsError, load_labels
+
+    def refuse(message: str) -> NoReturn:
+        print(f"pixelpatchwork coco from-labelme: {message}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+    folder = Path(args.folder)
+    out = Path(args.out) if args.out else Path(f"{folder.resolve().name}-coco.json")
+    if out.exists() and not args.force:
+        refuse(f"{out} already exists; choose another --out, remove it or add --force")
+    try:
+        labels = load_labels()
+        palette = labels.palette(args.palette)
+        result = convert_folder(folder, palette, labels)
+    except (LabelmeInputError, LabelsError) as exc:
+        refuse(str(exc))
+    except DomainError as exc:
+        refuse(exc.message)
+    if result.images == 0:
+        for problem in result.problems:
+            print(f"  {problem}", file=sys.stderr)
+        refuse(f"none of the {result.files} .json files in {folder} is a readable labelme file; nothing written")
+    out.write_text(json.dumps(result.coco, separators=(",", ":")), encoding="utf-8")
+    print(f"{result.summary()}: {out}", flush=True)
+    if result.complete:
+        return
+    print(f"{len(result.problems)} shapes or files could not be converted:", flush=True)
+    for problem in result.problems:
+        print(f"  {problem}", flush=True)
+    if any("label" in problem.reason for problem in result.problems):
+        names = ", ".join(label.name for label in palette.labels)
+        print(f"labels of palette {palette.name!r}: {names}", flush=True)
+    sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="pixelpatchwork", description="A live, collaborative AI-image room.")
@@ -183,6 +224,18 @@ def main(argv: list[str] | None = None) -> None:
     export.add_argument("--out", default=None, help="folder (or zip file with --zip) to write; default ROOM-dataset[.zip]")
     export.add_argument("--zip", action="store_true", help="write one zip file instead of a folder")
     export.set_defaults(func=cmd_export)
+    coco = commands.add_parser("coco", help="COCO datasets of sketch labels")
+    coco_commands = coco.add_subparsers(dest="coco_command", required=True)
+    from_labelme = coco_commands.add_parser(
+        "from-labelme", help="convert a folder of labelme JSON files into one COCO file with a palette's categories"
+    )
+    from_labelme.add_argument("folder", help="folder whose *.json files are labelme annotations")
+    from_labelme.add_argument("--out", default=None, help="COCO file to write; default FOLDER-coco.json here")
+    from_labelme.add_argument(
+        "--palette", default=None, help="palette of shared/labels.json whose labels are the categories; 'all': every label"
+    )
+    from_labelme.add_argument("--force", action="store_true", help="overwrite --out when it exists")
+    from_labelme.set_defaults(func=cmd_coco_from_labelme)
     args = parser.parse_args(argv)
     args.func(args)
 
