@@ -17,9 +17,13 @@ export interface Controls {
   opacity: HTMLInputElement;
   feather: HTMLInputElement;
   featherOut: HTMLOutputElement;
+  /** The keyboard brush's instructions: always the picture's description, shown on its focus. */
+  keysHelp: HTMLParagraphElement;
 }
 
 export const DEFAULT_OPACITY = 55;
+/** The keyboard brush's instructions: the picture's aria-describedby points here. */
+export const KEYS_HELP_ID = 'mask-keys-help';
 
 function button(testid: string, label: string, title: string, pressable = false) {
   return el(
@@ -67,6 +71,11 @@ export function buildControls(): Controls {
   const opacity = range('overlay-opacity', 10, 90, DEFAULT_OPACITY, t('canvas.opacityLabel'));
   const feather = range('feather-input', 0, LIMITS.feather_max_px, 0, t('canvas.featherLabel'));
   const featherOut = el('output', { for: 'feather-input', class: 'range-value' }, '0px');
+  const keysHelp = el(
+    'p',
+    { id: KEYS_HELP_ID, class: 'shortcut-hint keys-help', 'data-testid': 'keys-help', hidden: true },
+    t('canvas.keysHelp'),
+  );
   const field = (id: string, text: string, input: HTMLInputElement, out?: HTMLOutputElement) =>
     el('div', { class: 'field' }, el('label', { for: id }, text), input, out);
 
@@ -104,8 +113,9 @@ export function buildControls(): Controls {
       el('span', { class: 'hint-keys' }, t('canvas.hintKeys')),
       el('span', { class: 'hint-touch' }, t('canvas.hintTouch')),
     ),
+    keysHelp,
   );
-  return { root, buttons, size, sizeOut, zoomLevel, opacity, feather, featherOut };
+  return { root, buttons, size, sizeOut, zoomLevel, opacity, feather, featherOut, keysHelp };
 }
 
 /** The zoom read-out and which zoom buttons can do anything. */

@@ -1,6 +1,8 @@
 // The visible stage of the mask editor: seed and overlay in a zoomable, pannable frame.
 // It turns pointers into strokes in seed pixels (through viewport.ts) and handles the
 // view gestures itself: Ctrl/Cmd+wheel and pinch zoom, space/middle-button/two-finger pan.
+// The frame is also the keyboard's way in: it takes the focus, and shows the keyboard
+// brush (moved by canvas.ts) while the keyboard is in use.
 import { el } from './dom';
 import { t } from './i18n';
 import type { Point } from './mask';
@@ -10,8 +12,10 @@ import {
   type View,
   clampView,
   displayScale,
+  followPoint,
   panBy,
   pinch,
+  toFrame,
   toSeed,
   transformCSS,
   zoomAt,
@@ -39,6 +43,7 @@ export class Stage {
   readonly canvas: HTMLCanvasElement;
   private readonly content: HTMLDivElement;
   private readonly cursor: HTMLDivElement;
+  private readonly keyCursor: HTMLDivElement;
   private readonly pointers = new Map<number, Point>();
   private mode: Mode = { kind: 'idle' };
   private view: View = IDENTITY;
@@ -46,6 +51,11 @@ export class Stage {
   private spaceHeld = false;
   private hovering = false;
   private hover: Point | null = null;
+  /** The pointer's last client position: a move that goes nowhere is no pointer use. */
+  private lastClient: Point | null = null;
+  private keyboard = false;
+  private keyPoint: Point | null = null;
+  private keyPen = false;
   enabled = false;
   brushSize = 1;
   feather = 0;
@@ -67,11 +77,25 @@ export class Stage {
     });
     this.content = el('div', { class: 'stage-content' }, this.img, this.canvas);
     this.cursor = el('div', { class: 'brush-cursor', 'aria-hidden': 'true', hidden: true });
+    this.keyCursor = el('div', {
+      class: 'key-cursor',
+      'data-testid': 'key-cursor',
+      'aria-hidden': 'true',
+      hidden: true,
+    });
+    // An application: screen readers pass the arrow keys through to the keyboard brush.
     this.frame = el(
       'div',
-      { class: 'stage', 'data-testid': 'mask-stage' },
+      {
+        class: 'stage',
+        'data-testid': 'mask-stage',
+        role: 'application',
+        'aria-label': t('canvas.stageLabel'),
+        'data-pen': 'up',
+      },
       this.content,
       this.cursor,
+      this.keyCursor,
     );
 
     const f = this.frame;
@@ -130,6 +154,40 @@ export class Stage {
     return held || was;
   }
 
+  /**
+   * Whether the keyboard brush is in use (it shows only then): the frame got the focus from
+   * the keyboard, or a brush key was pressed since the pointer last moved. Until then Space
+   * stays the pan modifier (canvas.ts).
+   */
+  get keyboardActive(): boolean {
+    return this.keyboard;
+  }
+
+  setKeyboard(on: boolean): void {
+    if (this.keyboard === on) return;
+    this.keyboard = on;
+    this.refreshKeyCursor();
+  }
+
+  /** Where the keyboard brush is (a seed point) and whether its pen is down. */
+  setKeyCursor(point: Point, pen: boolean): void {
+    this.keyPoint = point;
+    this.keyPen = pen;
+    this.frame.dataset['pen'] = pen ? 'down' : 'up';
+    this.refreshKeyCursor();
+  }
+
+  /** CSS px per seed pixel on screen now. */
+  scale(): number {
+    return displayScale(this.view, this.frame.getBoundingClientRect(), this.seed);
+  }
+
+  /** Pans a zoomed view just enough that the seed point (the keyboard brush) shows. */
+  follow(point: Point): void {
+    const next = followPoint(this.view, point, this.seed);
+    if (next !== this.view) this.setView(next);
+  }
+
   /** Drops a gesture in progress (painting got disabled, or the seed changed). */
   abort(): void {
     if (this.mode.kind === 'draw') this.sink.cancel();
@@ -150,6 +208,7 @@ export class Stage {
     this.canvas.style.filter = this.feather > 0 ? `blur(${(this.feather / 2) * perSeedPx}px)` : '';
     // Zoomed in far enough, each mask pixel shows as the hard square the server gets.
     this.frame.classList.toggle('pixels', perSeedPx * this.view.zoom >= 2);
+    this.refreshKeyCursor();
   }
 
   private local(e: { clientX: number; clientY: number }): Point {
@@ -164,8 +223,19 @@ export class Stage {
     return p;
   }
 
+  /** A pointer that really moved (or pressed) takes over from the keyboard brush. */
+  private pointerUsed(e: PointerEvent, pressed: boolean): void {
+    const p = { x: e.clientX, y: e.clientY };
+    const last = this.lastClient;
+    this.lastClient = p;
+    if (pressed || !last || Math.abs(p.x - last.x) + Math.abs(p.y - last.y) > 2) {
+      this.setKeyboard(false);
+    }
+  }
+
   private onDown(e: PointerEvent): void {
     if (!this.enabled) return;
+    this.pointerUsed(e, true);
     this.pointers.set(e.pointerId, this.local(e));
     try {
       this.frame.setPointerCapture(e.pointerId);
@@ -200,6 +270,7 @@ export class Stage {
   private onMove(e: PointerEvent): void {
     if (this.pointers.has(e.pointerId)) this.pointers.set(e.pointerId, this.local(e));
     if (e.pointerType !== 'touch') this.hovering = true;
+    this.pointerUsed(e, false);
     this.moveCursor(e);
     const mode = this.mode;
     const frame = this.frame.getBoundingClientRect();
@@ -250,6 +321,7 @@ export class Stage {
 
   /** Also called when the brush size or the view changes under a still pointer. */
   refreshCursor(): void {
+    this.refreshKeyCursor();
     const at = this.hover;
     if (!this.enabled || !at || !this.hovering || this.spaceHeld) {
       this.cursor.hidden = true;
@@ -260,5 +332,24 @@ export class Stage {
     this.cursor.hidden = false;
     this.cursor.style.width = this.cursor.style.height = `${d}px`;
     this.cursor.style.transform = `translate(${at.x - d / 2}px, ${at.y - d / 2}px)`;
+  }
+
+  /**
+   * The keyboard brush: a ring of the brush's size (never smaller than 12 px, so a 1 px brush
+   * still shows) with a cross at the pixel it paints; filled while the pen is down.
+   */
+  private refreshKeyCursor(): void {
+    const at = this.keyPoint;
+    if (!this.enabled || !this.keyboard || !at) {
+      this.keyCursor.hidden = true;
+      return;
+    }
+    const r = this.frame.getBoundingClientRect();
+    const p = toFrame(this.view, r, at, this.seed);
+    const d = Math.max(12, this.brushSize * displayScale(this.view, r, this.seed));
+    this.keyCursor.hidden = false;
+    this.keyCursor.classList.toggle('pen-down', this.keyPen);
+    this.keyCursor.style.width = this.keyCursor.style.height = `${d}px`;
+    this.keyCursor.style.transform = `translate(${p.x - d / 2}px, ${p.y - d / 2}px)`;
   }
 }

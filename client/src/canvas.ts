@@ -1,7 +1,15 @@
 // The mask editor widget: the seed with an overlay canvas at the seed's real resolution.
 // Geometry lives in mask.ts, history.ts and viewport.ts, the frame and its gestures in
 // canvas-stage.ts, the controls in canvas-controls.ts; this file ties them together.
-import { type Controls, DEFAULT_OPACITY, buildControls, showView } from './canvas-controls';
+// The keyboard brush (rules in shortcuts.ts) paints through the same stroke calls and
+// history as a pointer, and speaks what it did through a polite live region.
+import {
+  type Controls,
+  DEFAULT_OPACITY,
+  KEYS_HELP_ID,
+  buildControls,
+  showView,
+} from './canvas-controls';
 import { Stage } from './canvas-stage';
 import { el } from './dom';
 import { t } from './i18n';
@@ -17,16 +25,26 @@ import {
   createMask,
   isPainted,
   maskToRGBA,
+  paintedCount,
   paintOverlay,
   rasterizeStroke,
   thresholdRGBA,
 } from './mask';
 import {
   type Command,
+  type KeyBrushEffect,
+  type KeyBrushState,
+  applyBrushKey,
+  brushKeyFor,
+  cellPoint,
+  centreCell,
   clampBrush,
+  clampCell,
   commandFor,
   initialBrushSize,
   isTextEntry,
+  paintedShare,
+  roughPosition,
   stepBrushSize,
 } from './shortcuts';
 
@@ -40,6 +58,8 @@ export interface SeedLike {
 // Fully opaque here: how strongly it covers the seed is the opacity slider's job (CSS).
 const OVERLAY: RGBA = [236, 0, 140, 255];
 const ZOOM_STEP = 1.5;
+/** The keyboard brush's position is spoken once the arrow keys rest this long. */
+const POSITION_DELAY_MS = 800;
 
 export class MaskEditor {
   readonly root: HTMLElement;
@@ -54,12 +74,18 @@ export class MaskEditor {
   private overlay: ImageData | null = null;
   private tool: Tool = 'brush';
   private enabled = false;
+  private keys: KeyBrushState = { cell: { x: 0, y: 0 }, pen: false };
+  private readonly announcer: HTMLParagraphElement;
+  private positionTimer: number | undefined;
+  private lastSaid = '';
+  private lastPosition = '';
+  private flip = false;
 
   /** onEdit: the person changed the mask (not a reset by a new seed or round). */
   constructor(private readonly onEdit: () => void = () => {}) {
     this.stage = new Stage(
       {
-        begin: (p) => this.beginStroke(p),
+        begin: (p) => this.pointerBegin(p),
         extend: (points) => this.extendStroke(points),
         end: () => this.endStroke(),
         cancel: () => this.cancelStroke(),
@@ -67,7 +93,24 @@ export class MaskEditor {
       (view) => showView(this.controls, view, this.enabled),
     );
     this.controls = buildControls();
-    this.root = el('div', { class: 'mask-editor' }, this.stage.frame, this.controls.root);
+    this.announcer = el('p', {
+      class: 'sr-only',
+      role: 'status',
+      'aria-live': 'polite',
+      'aria-atomic': 'true',
+      'data-testid': 'mask-announcer',
+    });
+    this.root = el(
+      'div',
+      { class: 'mask-editor' },
+      this.stage.frame,
+      this.controls.root,
+      this.announcer,
+    );
+    const frame = this.stage.frame;
+    frame.setAttribute('aria-describedby', KEYS_HELP_ID);
+    frame.addEventListener('focus', () => this.onFocus());
+    frame.addEventListener('blur', () => this.onBlur());
 
     const { buttons: b, size, opacity, feather } = this.controls;
     b.brush.addEventListener('click', () => this.setTool('brush'));
@@ -104,6 +147,10 @@ export class MaskEditor {
     return Number(this.controls.feather.value) || 0;
   }
 
+  private get size(): { width: number; height: number } {
+    return { width: this.width, height: this.height };
+  }
+
   get brushSize(): number {
     return Number(this.controls.size.value) || 1;
   }
@@ -122,6 +169,7 @@ export class MaskEditor {
     this.stage.setSeed(this.width, this.height);
     this.overlay = null;
     this.setBrushSize(initialBrushSize(this.width, this.height));
+    this.keys = { cell: centreCell(this.size), pen: false };
     this.reset();
   }
 
@@ -130,10 +178,18 @@ export class MaskEditor {
     this.stage.enabled = enabled;
     this.root.classList.toggle('disabled', !enabled);
     this.stage.canvas.setAttribute('aria-disabled', String(!enabled));
+    // The picture is a tab stop only while it can be painted on.
+    this.stage.frame.tabIndex = enabled ? 0 : -1;
+    this.stage.frame.setAttribute('aria-disabled', String(!enabled));
+    if (!enabled && this.keys.pen) {
+      this.keys = { ...this.keys, pen: false };
+      this.cancelStroke();
+    }
     for (const input of [this.controls.size, this.controls.opacity, this.controls.feather]) {
       input.disabled = !enabled;
     }
     if (!enabled) this.stage.abort();
+    this.showKeyCursor();
     this.syncButtons();
   }
 
@@ -159,21 +215,28 @@ export class MaskEditor {
     this.history = new MaskHistory(this.width, this.height);
     this.mask = createMask(this.width, this.height);
     this.render(null);
+    this.keys = { cell: clampCell(this.keys.cell, this.size), pen: false };
+    this.showKeyCursor();
     this.syncButtons();
   }
 
-  undo(): void {
-    if (!this.enabled || this.live) return;
+  /** Returns whether there was something to undo. A keyboard stroke in progress ends first. */
+  undo(): boolean {
+    if (this.enabled) this.liftPen();
+    if (!this.enabled || this.live) return false;
     const mask = this.history.undo();
-    if (!mask) return;
+    if (!mask) return false;
     this.mask = mask;
     this.edited(null);
+    return true;
   }
 
-  redo(): void {
-    if (!this.enabled || this.live) return;
+  redo(): boolean {
+    if (this.enabled) this.liftPen();
+    if (!this.enabled || this.live) return false;
     const op = this.history.redo();
     if (op) this.edited(applyOp(this.mask, this.width, this.height, op));
+    return op !== null;
   }
 
   clear(): void {
@@ -235,6 +298,7 @@ export class MaskEditor {
 
   private onKey(e: KeyboardEvent, down: boolean): void {
     if (!this.enabled || !this.root.isConnected || isTextEntry(e.target)) return;
+    if (down && e.target === this.stage.frame && this.onBrushKey(e)) return;
     if (e.key === ' ' || e.code === 'Space') {
       if (this.stage.setSpace(down)) e.preventDefault();
       return;
@@ -243,9 +307,153 @@ export class MaskEditor {
     const command: Command | null = commandFor(e);
     if (!command) return;
     e.preventDefault();
-    if (command === 'undo') this.undo();
-    else if (command === 'redo') this.redo();
-    else this.setBrushSize(stepBrushSize(this.brushSize, command === 'larger' ? 1 : -1));
+    const focused = document.activeElement === this.stage.frame;
+    if (command === 'undo' || command === 'redo') {
+      const changed = command === 'undo' ? this.undo() : this.redo();
+      const key = command === 'undo' ? 'canvas.kb.undone' : 'canvas.kb.redone';
+      if (focused && changed) this.say(t(key, { pct: this.share() }));
+    } else {
+      this.setBrushSize(stepBrushSize(this.brushSize, command === 'larger' ? 1 : -1));
+      if (focused) this.say(t('canvas.kb.size', { n: this.brushSize }));
+    }
+  }
+
+  // ---- The keyboard brush -------------------------------------------------------------
+
+  private onFocus(): void {
+    let visible = true;
+    try {
+      visible = this.stage.frame.matches(':focus-visible');
+    } catch {
+      // A browser without :focus-visible: a focus is the keyboard's.
+    }
+    if (visible) this.keyboardInUse();
+    this.showKeyCursor();
+  }
+
+  /** The keyboard brush shows, and its instructions with it until the focus leaves. */
+  private keyboardInUse(): void {
+    this.stage.setKeyboard(true);
+    this.controls.keysHelp.hidden = false;
+  }
+
+  /** Tab, Shift+Tab or a click elsewhere: the pen lifts and the stroke is kept. */
+  private onBlur(): void {
+    this.liftPen();
+    this.stage.setKeyboard(false);
+    this.controls.keysHelp.hidden = true;
+    window.clearTimeout(this.positionTimer);
+  }
+
+  /** A key for the keyboard brush while the picture has the focus; false: not ours. */
+  private onBrushKey(e: KeyboardEvent): boolean {
+    const key = brushKeyFor(e);
+    if (!key) return false;
+    // A pointer stroke in progress is the pointer's.
+    if (this.live && !this.keys.pen) return false;
+    const paints = key.kind === 'pen' || key.kind === 'dab';
+    if (paints && !this.keys.pen && !this.stage.keyboardActive) {
+      // The pointer is the one in use (the picture got the focus from a click, or the mouse
+      // moved since): Space keeps panning (over the picture) or scrolling, as without the
+      // keyboard brush, and Enter or D first only bring the keyboard brush up.
+      if (key.kind === 'pen' && e.key !== 'Enter') return false;
+      e.preventDefault();
+      if (e.repeat) return true;
+      this.keyboardInUse();
+      this.showKeyCursor();
+      this.say(t('canvas.kb.position', roughPosition(this.keys.cell, this.size)), true);
+      return true;
+    }
+    if (e.repeat && key.kind !== 'move') {
+      // Holding Space or Enter does not toggle the pen on and off.
+      if (key.kind === 'lift') return false;
+      e.preventDefault();
+      return true;
+    }
+    const wasPen = this.keys.pen;
+    const result = applyBrushKey(this.keys, key, this.size, this.stage.scale());
+    if (!result.handled) return false;
+    e.preventDefault();
+    this.keyboardInUse();
+    this.keys = result.state;
+    for (const effect of result.effects) this.runEffect(effect);
+    this.stage.follow(cellPoint(this.keys.cell));
+    this.showKeyCursor();
+    switch (key.kind) {
+      case 'move':
+        if (result.atEdge) {
+          if (this.lastSaid !== t('canvas.kb.edge')) this.say(t('canvas.kb.edge'));
+        } else {
+          this.schedulePosition();
+        }
+        break;
+      case 'pen':
+      case 'lift':
+        this.say(this.keys.pen ? this.penDownText() : t('canvas.kb.penUp', { pct: this.share() }));
+        break;
+      case 'dab':
+        if (!wasPen) this.say(t('canvas.kb.dab', { pct: this.share() }));
+        break;
+      case 'tool':
+        if (this.keys.pen) this.say(this.penDownText());
+        else this.say(t(key.tool === 'brush' ? 'canvas.brush' : 'canvas.eraser'));
+        break;
+    }
+    return true;
+  }
+
+  private runEffect(effect: KeyBrushEffect): void {
+    if (effect.kind === 'begin') this.beginStroke(effect.point);
+    else if (effect.kind === 'extend') this.extendStroke([effect.point]);
+    else if (effect.kind === 'end') this.endStroke();
+    else this.setTool(effect.tool);
+  }
+
+  /** Ends a keyboard stroke in progress (it goes into the history like any stroke). */
+  private liftPen(): void {
+    if (!this.keys.pen) return;
+    this.keys = { ...this.keys, pen: false };
+    this.endStroke();
+    this.showKeyCursor();
+  }
+
+  private showKeyCursor(): void {
+    this.stage.setKeyCursor(cellPoint(this.keys.cell), this.keys.pen);
+  }
+
+  private penDownText(): string {
+    return t(this.tool === 'eraser' ? 'canvas.kb.penDownEraser' : 'canvas.kb.penDownBrush');
+  }
+
+  /** The painted share of the picture, as the announcements say it. */
+  private share(): string {
+    return paintedShare(paintedCount(this.mask), this.mask.length);
+  }
+
+  /** Speaks through the live region; the same words twice are spoken twice. */
+  private say(text: string, position = false): void {
+    window.clearTimeout(this.positionTimer);
+    this.lastSaid = text;
+    if (!position) this.lastPosition = '';
+    this.flip = !this.flip;
+    this.announcer.textContent = this.flip ? text : `${text}\u00a0`;
+  }
+
+  /** The position is spoken once the arrows rest, and only when it changed (roughly). */
+  private schedulePosition(): void {
+    window.clearTimeout(this.positionTimer);
+    this.positionTimer = window.setTimeout(() => {
+      const text = t('canvas.kb.position', roughPosition(this.keys.cell, this.size));
+      if (text === this.lastPosition) return;
+      this.say(text, true);
+      this.lastPosition = text;
+    }, POSITION_DELAY_MS);
+  }
+
+  /** A pointer stroke ends a keyboard stroke in progress first. */
+  private pointerBegin(point: Point): void {
+    this.liftPen();
+    this.beginStroke(point);
   }
 
   private beginStroke(point: Point): void {

@@ -106,3 +106,24 @@ export function transformCSS(view: View): string {
 export function displayScale(view: View, frame: Size, seed: Size): number {
   return seed.width > 0 ? (frame.width * view.zoom) / seed.width : 1;
 }
+
+/**
+ * The view moved just enough that a seed point (the keyboard brush) lies inside the frame,
+ * at least `margin` (a fraction of the frame) from its edges; unchanged when it already
+ * does, and at zoom 1, where everything shows.
+ */
+export function followPoint(view: View, point: Point, seed: Size, margin = 0.1): View {
+  if (seed.width <= 0 || seed.height <= 0) return view;
+  const shift = (offset: number, at: number) => {
+    const f = offset + at * view.zoom;
+    if (f < margin) return offset + (margin - f);
+    if (f > 1 - margin) return offset - (f - (1 - margin));
+    return offset;
+  };
+  const next = clampView({
+    zoom: view.zoom,
+    x: shift(view.x, point.x / seed.width),
+    y: shift(view.y, point.y / seed.height),
+  });
+  return next.x === view.x && next.y === view.y && next.zoom === view.zoom ? view : next;
+}

@@ -14,6 +14,7 @@ import math
 import pytest
 from PIL import Image
 
+from tests.e2e.a11y import axe_violations, focused, tab_to
 from tests.e2e.test_live_room import join
 
 pytestmark = pytest.mark.browser
@@ -268,3 +269,214 @@ async def test_studio_layout_on_a_laptop_and_a_phone(browser, site, artifacts) -
         assert not errors, errors
         await context.close()
 
+
+# The overlay canvas shows the mask pixel for pixel: how many pixels are painted now.
+OVERLAY_PAINTED = """() => { const c = document.querySelector('[data-testid=mask-canvas]');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
+
+
+async def said(page, words: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the mask editor's live region says something containing `words`."""
+    await page.wait_for_function(
+        "(words) => document.querySelector('[data-testid=mask-announcer]').textContent.includes(words)",
+        arg=words,
+    )
+
+
+def key_step(stage_width: float, big: bool) -> int:
+    """One arrow step of the keyboard brush in seed pixels (shortcuts.ts keyStep at zoom 1)."""
+    return max(1, math.floor((48 if big else 8) / (stage_width / SEED_W) + 0.5))
+
+
+async def key_cursor_centre(page) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    box = await page.get_by_test_id("key-cursor").bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+async def press(page, key: str, times: int = 1) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(times):
+        await page.keyboard.press(key)
+
+
+async def test_painting_the_mask_with_the_keyboard_alone(browser, site, artifacts) -> None:  # type: ignore[no-untyped-def]
+    # bypass_csp: the axe-core audit goes in as an inline script.
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # Joining with the keyboard.
+    await page.goto(site + "/")
+    await page.get_by_test_id("nickname-input").wait_for()
+    assert await focused(page) == "nickname-input"
+    await page.keyboard.type("Kim")
+    await tab_to(page, "[data-testid=join-button]")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/room/main")
+    await page.wait_for_function(
+        "() => { const c = document.querySelector('[data-testid=mask-canvas]');"
+        " const img = document.querySelector('[data-testid=seed-image]');"
+        " return !!c && !!img && img.naturalWidth > 0 && c.width === img.naturalWidth; }"
+    )
+    await page.wait_for_selector(".mask-editor:not(.disabled)")
+
+    # The picture is a tab stop with a visible focus ring (tab_to checks it), a name and
+    # instructions; the keyboard brush shows in the middle of the picture.
+    stage = page.get_by_test_id("mask-stage")
+    await tab_to(page, "[data-testid=mask-stage]")
+    assert await stage.get_attribute("role") == "application"
+    assert await stage.get_attribute("aria-label")
+    help_id = await stage.get_attribute("aria-describedby")
+    await page.locator(f"#{help_id}").wait_for(state="visible")  # shown while the keyboard is here
+    instructions = await page.locator(f"#{help_id}").inner_text()
+    assert "arrow keys" in instructions and "Space or Enter" in instructions and "Tab" in instructions
+    cursor = page.get_by_test_id("key-cursor")
+    await cursor.wait_for(state="visible")
+    assert await page.evaluate(OVERLAY_PAINTED) == 0, "the cursor is not drawn into the mask"
+    width = (await stage.bounding_box())["width"]
+    small, big = key_step(width, False), key_step(width, True)
+    cx, cy = SEED_W // 2, SEED_H // 2
+    x, y = await key_cursor_centre(page)
+    ex, ey = await to_screen(page, cx, cy)
+    assert abs(x - ex) < 2 and abs(y - ey) < 2, "the keyboard brush starts in the middle"
+
+    # Stroke 1: two big steps up, pen down with Space, six steps right, pen up.
+    await press(page, "Shift+ArrowUp", 2)
+    y1 = cy - 2 * big
+    await page.keyboard.press("Space")
+    await said(page, "Pen down")
+    assert await stage.get_attribute("data-pen") == "down"
+    await press(page, "ArrowRight", 6)
+    await page.keyboard.press("Space")
+    await said(page, "Pen up")
+    await said(page, "% of the picture painted")
+    assert await stage.get_attribute("data-pen") == "up"
+    assert await page.evaluate(OVERLAY_PAINTED) > 0, "the keyboard stroke is in the mask"
+    assert await page.get_by_test_id("clear-button").is_enabled()
+    assert await focused(page) == "mask-stage", "Space did not scroll or move the focus"
+
+    # Undo (Ctrl+Z, still on the picture) takes the whole stroke back.
+    await page.keyboard.press("Control+z")
+    await said(page, "Undone. 0% of the picture painted")
+    assert await page.evaluate(OVERLAY_PAINTED) == 0
+    assert await page.get_by_test_id("clear-button").is_disabled()
+
+    # Stroke 2: four big steps down, pen down with Enter, two big steps left, Escape lifts.
+    await press(page, "Shift+ArrowDown", 4)
+    y2 = y1 + 4 * big
+    await page.keyboard.press("Enter")
+    await said(page, "Pen down")
+    await press(page, "Shift+ArrowLeft")
+    await page.locator(".composer").screenshot(path=artifacts / "keyboard-brush-pen-down.png")
+    # The studio with the keyboard brush in use passes the axe audit too.
+    found = await axe_violations(page, "keyboard-brush")
+    assert not found, "\n".join(found)
+    assert await stage.get_attribute("data-pen") == "down", "the audit did not lift the pen"
+    await press(page, "Shift+ArrowLeft")
+    await page.keyboard.press("Escape")
+    await said(page, "Pen up")
+    # A single dab four big steps to the right with D.
+    await press(page, "Shift+ArrowRight", 4)
+    dab_x = cx + 6 * small - 2 * big + 4 * big
+    await page.keyboard.press("d")
+    await said(page, "Dab.")
+    x, y = await key_cursor_centre(page)
+    ex, ey = await to_screen(page, dab_x, y2)
+    assert abs(x - ex) < 2 and abs(y - ey) < 2, "the keyboard brush is where the keys took it"
+    await page.locator(".composer").screenshot(path=artifacts / "keyboard-brush-painted.png")
+
+    # No trap: Tab leaves the picture (and the cursor goes), Shift+Tab comes back.
+    await page.keyboard.press("Tab")
+    assert await focused(page) != "mask-stage"
+    await cursor.wait_for(state="hidden")
+    await page.locator(f"#{help_id}").wait_for(state="hidden")
+    await tab_to(page, "[data-testid=mask-stage]", backwards=True)
+
+    # The prompt and Submit, with the keyboard; the offline generator takes the edit.
+    await tab_to(page, "[data-testid=prompt-input]")
+    await page.keyboard.type("a lighthouse in the fog")
+    await tab_to(page, "[data-testid=submit-button]")
+    async with page.expect_response(SUBMISSIONS) as answered:
+        await page.keyboard.press("Enter")
+    response = await answered.value
+    assert response.status == 202, await response.text()
+    body = json.loads(response.request.post_data)
+    assert body["prompt"] == "a lighthouse in the fog"
+    mask = Image.open(io.BytesIO(base64.b64decode(body["mask"].split(",", 1)[1]))).convert("RGBA")
+    assert mask.size == (SEED_W, SEED_H)
+    alpha = mask.getchannel("A")
+    stroke_2_start = cx + 6 * small
+    assert painted(alpha, stroke_2_start, y2) and painted(alpha, stroke_2_start - big, y2), "stroke 2"
+    assert painted(alpha, stroke_2_start - 2 * big, y2), "to where Escape lifted the pen"
+    assert painted(alpha, dab_x, y2), "the dab"
+    assert not painted(alpha, dab_x - 45, y2), "a dab is one brush wide, apart from the stroke"
+    assert not painted(alpha, cx + 3 * small, y1), "the undone stroke is not in the mask"
+    image_id = (await response.json())["image"]["id"]
+    await page.wait_for_selector(f'[data-testid="my-submissions"] [data-image-id="{image_id}"]')
+    assert not errors, errors
+    await context.close()
+
+
+async def test_space_over_the_picture_still_pans_and_the_keyboard_brush_follows_the_zoom(browser, site) -> None:  # type: ignore[no-untyped-def]
+    context, page, errors = await studio(browser, site, "Mixer")
+    stage = page.get_by_test_id("mask-stage")
+    await page.get_by_test_id("zoom-in").click()
+    await page.get_by_test_id("zoom-in").click()
+    # The picture has the focus and the mouse rests on it: Space+drag still pans, paints nothing.
+    await stage.focus()
+    box = await stage.bounding_box()  # after the focus scrolled it into view
+    await page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    await page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.5)
+    before = await page.get_by_test_id("mask-canvas").bounding_box()
+    await page.keyboard.down(" ")
+    await page.mouse.down()
+    await page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.6, steps=5)
+    await page.mouse.up()
+    await page.keyboard.up(" ")
+    panned = await page.get_by_test_id("mask-canvas").bounding_box()
+    assert panned["x"] - before["x"] == pytest.approx(box["width"] * 0.2, abs=2)
+    assert await page.evaluate(OVERLAY_PAINTED) == 0
+    assert await stage.get_attribute("data-pen") == "up"
+
+    # Once an arrow key is used, Space is the keyboard brush's pen, though the mouse is there.
+    await page.keyboard.press("ArrowLeft")
+    await page.get_by_test_id("key-cursor").wait_for(state="visible")
+    await page.keyboard.press("Space")
+    assert await stage.get_attribute("data-pen") == "down"
+    # Zoomed in, the view follows the brush to the picture's edge.
+    for _ in range(30):
+        await page.keyboard.press("Shift+ArrowRight")
+    await page.keyboard.press("Space")
+    followed = await page.get_by_test_id("mask-canvas").bounding_box()
+    assert followed["x"] < panned["x"] - box["width"] * 0.5, "the view panned after the brush"
+    x, _ = await key_cursor_centre(page)
+    assert box["x"] < x < box["x"] + box["width"], "the brush stays in sight"
+    _, alpha = await submit(page)
+    assert painted(alpha, SEED_W - 1, SEED_H // 2 - 1) or painted(alpha, SEED_W - 1, SEED_H // 2), "to the edge"
+
+    # Moving the mouse over the picture hands Space back to the pan.
+    await stage.focus()
+    await page.keyboard.press("ArrowLeft")
+    await page.get_by_test_id("key-cursor").wait_for(state="visible")
+    await page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4, steps=3)
+    await page.get_by_test_id("key-cursor").wait_for(state="hidden")
+    await page.keyboard.down(" ")
+    assert await stage.get_attribute("data-pen") == "up"
+    assert await stage.evaluate("(s) => s.classList.contains('panning')")
+    await page.keyboard.up(" ")
+
+    # With the pointer in use and off the picture, Space does not paint either; Enter first
+    # brings the keyboard brush back, then D dabs.
+    before = await page.evaluate(OVERLAY_PAINTED)
+    await page.mouse.move(5, 5)
+    await page.keyboard.press("Space")
+    await page.keyboard.press("Enter")
+    await page.get_by_test_id("key-cursor").wait_for(state="visible")
+    assert await stage.get_attribute("data-pen") == "up"
+    assert await page.evaluate(OVERLAY_PAINTED) == before, "nothing painted yet"
+    await press(page, "Shift+ArrowDown", 3)
+    await page.keyboard.press("d")
+    assert await page.evaluate(OVERLAY_PAINTED) > before
+    assert not errors, errors
+    await context.close()
