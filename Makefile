@@ -6,6 +6,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTHON_STAMP := $(VENV)/.installed
+DETECTOR_STAMP := $(VENV)/.detector-installed
+# PyTorch for the detector extra, installed first and pinned so that the extra's torch>=2.2
+# is already met (the CPU build where the machine provides one) and pip fetches no other build.
+TORCH ?= torch==2.13.0
 CLIENT_STAMP := client/node_modules/.installed
 CLIENT_BUILD := client/dist/app.js
 CLIENT_SOURCES := $(shell find client/src client/scripts -type f -not -path "*/generated/*" 2>/dev/null) $(wildcard client/vite.config.ts client/tsconfig.json) shared/protocol.json
@@ -39,7 +43,13 @@ worker: $(PYTHON_STAMP)
 test-client: $(CLIENT_STAMP)
 	cd client && npm test --silent
 
-test-python: install
+# The detector extra (PyTorch) is for the tests and for researchers; `make run` does without.
+$(DETECTOR_STAMP): $(PYTHON_STAMP)
+	$(PY) -m pip install --quiet '$(TORCH)'
+	$(PY) -m pip install --quiet -e '.[test,detector]'
+	@touch $@
+
+test-python: install $(DETECTOR_STAMP)
 	$(PY) -m pytest
 
 test: test-client test-python

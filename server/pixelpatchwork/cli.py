@@ -1,4 +1,5 @@
-"""The `pixelpatchwork` command: serve, worker, db upgrade, token, export, coco from-labelme."""
+"""The `pixelpatchwork` command: serve, worker, db upgrade, token, export, coco from-labelme,
+detector train|eval|explain."""
 
 from __future__ import annotations
 
@@ -236,6 +237,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     from_labelme.add_argument("--force", action="store_true", help="overwrite --out when it exists")
     from_labelme.set_defaults(func=cmd_coco_from_labelme)
+    # The detector's parser imports no PyTorch; its commands say how to install it when missing.
+    from .detector.cli import add_parser as add_detector_parser
+
+    add_detector_parser(commands)
     args = parser.parse_args(argv)
     args.func(args)
 
