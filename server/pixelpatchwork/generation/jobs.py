@@ -37,6 +37,8 @@ from .base import EditRequest, EditResult, GenerationError, Provider
 
 log = logging.getLogger(__name__)
 
+IDLE_SLOT_POLL_FACTOR = 10
+
 PROGRESS_INTERVAL_S = 0.2
 
 
@@ -116,11 +118,15 @@ class Worker:
                 if self._stopping.is_set():
                     break
                 self.wake.clear()
+                # When idle, the first slot polls; the others look now and then and are woken
+                # as soon as a job turns up, so an idle worker costs one query per poll.
+                poll_s = self.settings.job_poll_s * (1 if slot == 0 else IDLE_SLOT_POLL_FACTOR)
                 try:
-                    await asyncio.wait_for(self.wake.wait(), timeout=self.settings.job_poll_s)
+                    await asyncio.wait_for(self.wake.wait(), timeout=poll_s)
                 except asyncio.TimeoutError:
                     pass
                 continue
+            self.wake.set()  # there was a job: the idle slots look for more
             try:
                 await self.run_job(job_id)
             except asyncio.CancelledError:
