@@ -72,6 +72,33 @@ export interface MajorityRound {
   majority: boolean | null;
 }
 
+export interface DetectorImage {
+  id: number;
+  kind: 'seed' | 'edit';
+  round: number | null;
+  in_vote: boolean;
+  winner: boolean;
+  up: number;
+  down: number;
+  score: number;
+  p_ai: number;
+}
+
+/** Detector scores stored by POST .../detector-scores or `pixelpatchwork detector score`. */
+export interface DetectorScores {
+  scored_at: number | null;
+  checkpoint: {
+    name?: string;
+    sha256?: string;
+    created?: string | null;
+    ablations?: string;
+    size?: number;
+  };
+  images: DetectorImage[];
+  skipped: { id: number; reason: string }[];
+  correlation_score: number | null;
+}
+
 export interface Analytics {
   room: { slug: string; name: string; mode: string };
   generated_at: number;
@@ -139,6 +166,10 @@ export interface Analytics {
     }[];
     correlations: { words_score: number | null; mask_area_score: number | null };
   };
+  /** Whether DETECTOR_CHECKPOINT is set (the page offers to score the room). */
+  detector_configured: boolean;
+  /** null until the room's images are scored. */
+  detector: DetectorScores | null;
 }
 
 export const CHART_IDS = [
@@ -151,6 +182,7 @@ export const CHART_IDS = [
   'words',
   'length-score',
   'area-score',
+  'detector-score',
 ] as const;
 export type ChartId = (typeof CHART_IDS)[number];
 
@@ -261,6 +293,20 @@ export function chartTables(a: Analytics): Record<ChartId, DataTable> {
     },
     'length-score': { header: entryHeader, rows: entries },
     'area-score': { header: entryHeader, rows: entries },
+    'detector-score': {
+      header: ['image_id', 'kind', 'round', 'in_vote', 'winner', 'up', 'down', 'net_score', 'p_ai'],
+      rows: (a.detector?.images ?? []).map((i) => [
+        i.id,
+        i.kind,
+        i.round,
+        i.in_vote,
+        i.winner,
+        i.up,
+        i.down,
+        i.score,
+        i.p_ai,
+      ]),
+    },
   };
 }
 

@@ -153,6 +153,14 @@ export const hostApi = {
     request<unknown>('POST', `${hostRoom(slug)}/participants/${userId}/${how}`, {}),
   /** The analytics page's figures (401 not_facilitator, 404 room_not_found). */
   analytics: (slug: string) => request<Analytics>('GET', `${hostRoom(slug)}/analytics`),
+  /** Score the room's images with the configured detector (409 detector_not_configured,
+   * 422 detector_checkpoint_invalid, 503 detector_unavailable). */
+  scoreDetector: (slug: string) =>
+    request<{ scored: number; skipped: { id: number; reason: string }[] }>(
+      'POST',
+      `${hostRoom(slug)}/detector-scores`,
+      {},
+    ),
   /** Where the room's dataset zip downloads from (a streamed GET with the facilitator cookie). */
   exportPath: (slug: string) => `${hostRoom(slug)}/export.zip`,
 };

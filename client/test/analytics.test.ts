@@ -85,6 +85,8 @@ function analytics(overrides: Partial<Analytics> = {}): Analytics {
       ],
       correlations: { words_score: null, mask_area_score: null },
     },
+    detector_configured: false,
+    detector: null,
     ...overrides,
   };
 }
@@ -143,6 +145,33 @@ describe('chart tables', () => {
     ]);
     expect(toCsv(tables['votes-per-participant'])).toBe(
       'user_id,nickname,votes,up,down\r\n3,"Ada, ""the first""",2,1,1\r\n',
+    );
+    // Not scored: the detector chart's table is empty.
+    expect(tables['detector-score'].rows).toEqual([]);
+  });
+
+  it('lists every scored image in the detector table', () => {
+    const tables = chartTables(
+      analytics({
+        detector_configured: true,
+        detector: {
+          scored_at: 0,
+          checkpoint: { name: 'tiny.pt', sha256: 'ab', ablations: 'none', size: 32 },
+          images: [
+            { id: 1, kind: 'seed', round: 1, in_vote: false, winner: false, up: 0, down: 0, score: 0, p_ai: 0.125 },
+            { id: 7, kind: 'edit', round: 1, in_vote: true, winner: true, up: 3, down: 1, score: 2, p_ai: 0.9 },
+          ],
+          skipped: [],
+          correlation_score: null,
+        },
+      }),
+    );
+    expect(tables['detector-score'].header).toEqual([
+      'image_id', 'kind', 'round', 'in_vote', 'winner', 'up', 'down', 'net_score', 'p_ai',
+    ]);
+    expect(toCsv(tables['detector-score'])).toBe(
+      'image_id,kind,round,in_vote,winner,up,down,net_score,p_ai\r\n' +
+        '1,seed,1,false,false,0,0,0,0.125\r\n7,edit,1,true,true,3,1,2,0.9\r\n',
     );
   });
 });

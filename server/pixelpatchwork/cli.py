@@ -1,5 +1,5 @@
 """The `pixelpatchwork` command: serve, worker, db upgrade, token, export, coco from-labelme,
-detector train|eval|explain."""
+detector train|eval|explain|score."""
 
 from __future__ import annotations
 

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = 12_000_000
     max_image_pixels: int = 16_777_216
     session_cookie_secure: bool = False
+    # A detector checkpoint (`pixelpatchwork detector train`) that scores a room's images for
+    # the analytics page; empty: not configured.
+    detector_checkpoint: Path | None = None
 
     _generated_token: bool = PrivateAttr(default=False)
 
@@ -111,6 +114,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin") from None
         return value
+
+    @field_validator("detector_checkpoint", mode="before")
+    @classmethod
+    def _empty_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

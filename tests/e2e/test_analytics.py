@@ -1,19 +1,22 @@
 """The analytics page in Chromium: a facilitator signs in on it, the charts draw (ECharts, SVG)
-under the site's Content-Security-Policy, a chart downloads as CSV, SVG and PNG, and the
-dataset link serves the zip."""
+under the site's Content-Security-Policy, a chart downloads as CSV, SVG and PNG, the
+dataset link serves the zip, and stored detector scores draw their scatter chart."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 
 import pytest
 
+from pixelpatchwork.app import create_app
 from pixelpatchwork.db.engine import make_engine, make_sessionmaker
 from pixelpatchwork.storage.local import LocalStorage
 from tests import research_room
 from tests.conftest import FACILITATOR_TOKEN
+from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -151,3 +154,58 @@ async def test_an_empty_room_and_an_unknown_room(browser, site, artifacts) -> No
     assert "there is no room called 'no-such-room'" in await status.inner_text()
     assert problems == []
     await context.close()
+
+
+async def test_the_detector_chart_and_button(browser, make_settings, tmp_path, artifacts) -> None:  # type: ignore[no-untyped-def]
+    """Stored detector scores draw the scatter chart (written straight into storage, so no
+    model runs here); with a checkpoint configured the page offers to score the room, and
+    an unusable checkpoint is reported on the page."""
+    built = await build_study(make_settings)
+    scores = {str(built.images[name]): p for name, p in (("seed", 0.1), ("E1", 0.8), ("E2", 0.3), ("E3", 0.55), ("F2", 0.9))}
+    settings = make_settings(detector_checkpoint=str(tmp_path / "broken.pt"))
+    (tmp_path / "broken.pt").write_bytes(b"not a checkpoint")
+    path = settings.media_dir / f"rooms/{built.room_id}/detector-scores.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "format": "pixelpatchwork-detector-scores", "format_version": 1, "scored_at": 1_740_000_000_000,
+        "checkpoint": {"name": "tiny.pt", "sha256": "ab" * 32, "created": None, "ablations": "none", "size": 32},
+        "images": len(scores), "scores": scores, "skipped": [],
+    }))
+    async with live_server(create_app(settings)) as site:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        page = await context.new_page()
+        problems: list[str] = []
+        watch(page, problems)
+        await page.goto(site + "/analytics/study")
+        await page.get_by_test_id("token-input").fill(FACILITATOR_TOKEN)
+        await page.get_by_test_id("signin-button").click()
+        chart = page.locator('[data-chart="detector-score"]')
+        await page.wait_for_function(
+            "() => document.querySelector('[data-chart=detector-score][data-drawn=true] .an-canvas svg') !== null",
+            timeout=15000,
+        )
+        assert "Detector score against votes" in await chart.locator("h3").inner_text()
+        assert "tiny.pt" in await page.get_by_test_id("detector-meta").inner_text()
+        # Five scored pictures: the CSV is the chart's table.
+        async with page.expect_download() as csv_download:
+            await chart.get_by_test_id("download-csv").click()
+        table = list(csv.reader(io.StringIO((await (await csv_download.value).path()).read_text())))
+        assert table[0] == ["image_id", "kind", "round", "in_vote", "winner", "up", "down", "net_score", "p_ai"]
+        assert [row[0] for row in table[1:]] == sorted(scores, key=int)
+        assert table[1][1:] == ["seed", "1", "false", "false", "0", "0", "0", "0.1"]
+        await chart.screenshot(path=artifacts / "detector-score.png")
+
+        # The checkpoint cannot be read: the button reports why, and can be pressed again.
+        button = page.get_by_test_id("detector-score")
+        assert await button.inner_text() == "Score the images again"
+        await button.click()
+        status = page.get_by_test_id("detector-status")
+        await page.wait_for_function(
+            "() => document.querySelector('[data-testid=detector-status]').getAttribute('role') === 'alert'", timeout=30000
+        )
+        text = await status.inner_text()
+        assert "DETECTOR_CHECKPOINT cannot be used" in text or "PyTorch is not installed" in text, text
+        assert await button.is_enabled()
+        await context.close()
+    # The failed request answered 4xx/5xx: the console reports it, nothing else may.
+    assert [p for p in problems if "status of 422" not in p and "status of 503" not in p] == []

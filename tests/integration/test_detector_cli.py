@@ -215,7 +215,7 @@ def test_eval_and_explain_refusals(trained: Path, folders: dict[str, Path], tmp_
 # --- without PyTorch ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["train", "--ai", "a", "--human", "h"], ["eval", "--ai", "a"], ["explain", "x.png"]])
+@pytest.mark.parametrize("command", [["train", "--ai", "a", "--human", "h"], ["eval", "--ai", "a"], ["explain", "x.png"], ["score", "study"]])
 def test_without_torch_the_commands_say_how_to_install_it(command: list[str], tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError

@@ -370,6 +370,58 @@ export function chartSpec(id: ChartId, a: Analytics, text: ChartText): ChartSpec
         ),
       };
     }
+    case 'detector-score': {
+      const images = a.detector?.images ?? [];
+      // P(ai) in percent, the net score, and the image id (shown in the tooltip).
+      const points = (keep: (i: (typeof images)[number]) => boolean) =>
+        images.filter(keep).map((i) => [Math.round(i.p_ai * 1000) / 10, i.score, i.id]);
+      return {
+        height: 340,
+        option: base(
+          [
+            {
+              type: 'scatter',
+              name: t('analytics.series.entries'),
+              data: points((i) => i.in_vote && !i.winner),
+              symbolSize: 9,
+              color: ACCENT,
+              itemStyle: { opacity: 0.7 },
+            },
+            {
+              type: 'scatter',
+              name: t('analytics.series.winners'),
+              data: points((i) => i.winner),
+              symbolSize: 12,
+              symbol: 'diamond',
+              color: ORANGE,
+            },
+            {
+              type: 'scatter',
+              name: t('analytics.series.notInVote'),
+              data: points((i) => !i.in_vote && !i.winner),
+              symbolSize: 8,
+              symbol: 'emptyCircle',
+              color: MUTED,
+            },
+          ],
+          {
+            tooltip: { trigger: 'item', renderMode: 'richText' },
+            xAxis: axis(t('analytics.axis.pAi'), {
+              type: 'value',
+              min: 0,
+              max: 100,
+              axisLabel: { color: TEXT, formatter: '{value}%' },
+            }),
+            yAxis: axis(t('analytics.axis.netScore'), {
+              type: 'value',
+              minInterval: 1,
+              nameGap: 40,
+              boundaryGap: ['6%', '6%'],
+            }),
+          },
+        ),
+      };
+    }
   }
 }
 

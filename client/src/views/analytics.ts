@@ -157,6 +157,12 @@ class ChartCard {
     );
   }
 
+  /** Let go of the drawn chart (the page is drawn again). */
+  dispose(): void {
+    this.chart?.dispose();
+    this.chart = null;
+  }
+
   /** Draw once the card is in the document (ECharts measures its container). */
   async draw(): Promise<void> {
     if (this.canvas.hidden || this.chart) return;
@@ -202,6 +208,8 @@ function hasData(id: ChartId, a: Analytics): boolean {
       return a.prompts.entries.length > 0;
     case 'area-score':
       return a.prompts.entries.some((e) => e.mask_area !== null);
+    case 'detector-score':
+      return (a.detector?.images.length ?? 0) > 0;
     default:
       return true;
   }
@@ -402,6 +410,87 @@ function correlationText(value: number | null): string {
     : t('analytics.prompts.correlation', { rho: value.toFixed(2) });
 }
 
+function shortTime(ms: number | null): string {
+  return ms === null ? '–' : new Date(ms).toLocaleString(getLanguage());
+}
+
+/** Score the room's images (POST), then draw the page again with the scores. */
+async function scoreRoom(
+  root: HTMLElement,
+  slug: string,
+  button: HTMLButtonElement,
+  status: HTMLElement,
+): Promise<void> {
+  button.disabled = true;
+  status.classList.remove('error-text');
+  status.setAttribute('role', 'status');
+  status.setAttribute('aria-busy', 'true');
+  status.textContent = t('analytics.detector.scoring');
+  try {
+    const result = await hostApi.scoreDetector(slug);
+    const data = await hostApi.analytics(slug);
+    renderAnalytics(root, data);
+    const next = root.querySelector<HTMLElement>('[data-testid=detector-status]');
+    if (next) {
+      next.textContent = t('analytics.detector.done', {
+        n: result.scored,
+        skipped: result.skipped.length,
+      });
+    }
+  } catch (err) {
+    button.disabled = false;
+    status.removeAttribute('aria-busy');
+    status.classList.add('error-text');
+    status.setAttribute('role', 'alert');
+    status.textContent = err instanceof ApiError ? err.message : t('analytics.detector.failed');
+  }
+}
+
+function detectorSection(root: HTMLElement, a: Analytics, chart: ChartCard | null): HTMLElement {
+  const d = a.detector;
+  const status = el('p', { class: 'muted an-meta', role: 'status', 'data-testid': 'detector-status' });
+  let action: HTMLElement;
+  if (a.detector_configured) {
+    const button = el(
+      'button',
+      { type: 'button', 'data-testid': 'detector-score' },
+      t(d ? 'analytics.detector.rescore' : 'analytics.detector.score'),
+    );
+    button.addEventListener('click', () => void scoreRoom(root, a.room.slug, button, status));
+    action = el('div', { class: 'an-actions' }, button, status);
+  } else {
+    action = el(
+      'p',
+      { class: 'an-notes', role: 'note', 'data-testid': 'detector-setup' },
+      t('analytics.detector.setup', { room: a.room.slug }),
+    );
+  }
+  return section(
+    'an-detector',
+    t('analytics.detector.title'),
+    el('p', { class: 'muted' }, t('analytics.detector.intro')),
+    action,
+    d
+      ? el(
+          'p',
+          { class: 'muted an-meta', 'data-testid': 'detector-meta' },
+          t('analytics.detector.scored', {
+            time: shortTime(d.scored_at),
+            name: d.checkpoint.name ?? '?',
+            sha: (d.checkpoint.sha256 ?? '').slice(0, 12),
+            ablations: d.checkpoint.ablations ?? '?',
+            n: d.images.length,
+          }),
+          d.skipped.length ? ` ${t('analytics.detector.skipped', { n: d.skipped.length })}` : '',
+        )
+      : el('p', { class: 'muted', 'data-testid': 'detector-none' }, t('analytics.detector.none')),
+    chart ? el('div', { class: 'an-grid an-grid-wide' }, chart.element) : null,
+  );
+}
+
+// The cards drawn last, let go of when the page is drawn again.
+let drawn: ChartCard[] = [];
+
 export function renderAnalytics(root: HTMLElement, a: Analytics): ChartCard[] {
   const tables = chartTables(a);
   const card = (id: ChartId, title: MessageKey, explanation: string) =>
@@ -445,6 +534,13 @@ export function renderAnalytics(root: HTMLElement, a: Analytics): ChartCard[] {
       `${t('analytics.explain.areaScore')} ${correlationText(a.prompts.correlations.mask_area_score)}`,
     ),
   };
+  const detectorCard = a.detector
+    ? card(
+        'detector-score',
+        'analytics.chart.detectorScore',
+        `${t('analytics.explain.detectorScore')} ${correlationText(a.detector.correlation_score)}`,
+      )
+    : null;
   const summary = a.agreement.summary;
   const majority = a.agreement.winner_majority;
   const people = new Set(a.votes.per_participant.map((p) => p.user_id)).size;
@@ -601,11 +697,14 @@ export function renderAnalytics(root: HTMLElement, a: Analytics): ChartCard[] {
         el('div', { class: 'an-stack' }, cards.length.element, cards.area.element),
       ),
     ),
+    detectorSection(root, a, detectorCard),
   ];
   root
     .querySelector('main')
     ?.replaceChildren(...parts.filter((part): part is HTMLElement => part !== null));
-  const all = Object.values(cards);
+  const all = [...Object.values(cards), ...(detectorCard ? [detectorCard] : [])];
+  for (const c of drawn) c.dispose();
+  drawn = all;
   for (const c of all) void c.draw();
   return all;
 }

@@ -9,11 +9,11 @@ model looks for a chosen class.
 Modules: ``data`` (folders to labelled samples), ``augment`` (the ablations), ``model`` (the
 CNN), ``train`` (the training loop), ``checkpoint`` (saving and loading), ``metrics``
 (accuracy, ROC AUC, calibration), ``evaluate`` (per-source rows, tables, plots), ``gradcam``
-(class-aware heatmaps), ``plots`` (figures drawn with Pillow), ``cli`` (the
-``pixelpatchwork detector`` subcommands).
+(class-aware heatmaps), ``plots`` (figures drawn with Pillow), ``room`` (scoring a room's
+images for the analytics page), ``cli`` (the ``pixelpatchwork detector`` subcommands).
 
 PyTorch is an optional extra (``pip install -e '.[detector]'``): this package's ``__init__``,
-``data``, ``augment``, ``metrics``, ``plots`` and ``cli`` import without it; the others need it.
+``data``, ``augment``, ``metrics``, ``plots``, ``room`` and ``cli`` import without it; the others need it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`pixelpatchwork detector train|eval|explain`: the argument parser and the three commands.
+"""`pixelpatchwork detector train|eval|explain|score`: the argument parser and the four commands.
 
 This module imports without PyTorch (the main command line builds its parser from it);
 each command checks for PyTorch first and, without it, says how to install the extra and
@@ -10,6 +10,7 @@ complete (temporary file or folder, then a rename).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import sys
 from pathlib import Path
@@ -239,6 +240,76 @@ def cmd_explain(args: argparse.Namespace) -> None:
         print(f"the model found no evidence for class {target} in this image: the heatmap is empty", flush=True)
 
 
+def cmd_score(args: argparse.Namespace) -> None:
+    """Score room ROOM's finished images with a checkpoint and store the scores where the
+    analytics page reads them (see detector/room.py)."""
+    _require_torch()
+    from ..cli import _settings
+    from .room import Scorer
+
+    settings = _settings()
+    path = args.checkpoint or settings.detector_checkpoint
+    if not path:
+        _refuse("score", "no checkpoint: give --checkpoint FILE or set DETECTOR_CHECKPOINT")
+    try:
+        scorer = Scorer.load(path)
+    except DetectorError as exc:
+        _refuse("score", str(exc))
+    _threads(args)
+    try:
+        scores, key = asyncio.run(_score_room(settings, args.room, scorer))
+    except DetectorError as exc:
+        _refuse("score", str(exc))
+    except KeyboardInterrupt:
+        print("pixelpatchwork detector score: interrupted; the stored scores are unchanged", file=sys.stderr, flush=True)
+        sys.exit(130)
+    if scores.skipped:
+        print(f"{len(scores.skipped)} images skipped:", file=sys.stderr, flush=True)
+        for skipped in scores.skipped[:LISTED_SKIPS]:
+            print(f"  image {skipped['id']}: {skipped['reason']}", file=sys.stderr)
+        if len(scores.skipped) > LISTED_SKIPS:
+            print(f"  ... and {len(scores.skipped) - LISTED_SKIPS} more", file=sys.stderr)
+    ai = sum(1 for p in scores.scores.values() if p >= 0.5)
+    print(
+        f"scored {len(scores.scores)} images of room {args.room} with {scorer.path.name} "
+        f"(sha256 {scorer.sha256[:12]}, ablations: {scorer.loaded.ablations.describe()}): "
+        f"{ai} with P(ai) >= 0.5; stored in {key}",
+        flush=True,
+    )
+
+
+async def _score_room(settings: Any, slug: str, scorer: Any) -> Any:
+    from tqdm import tqdm
+
+    from ..db.engine import make_engine, make_sessionmaker
+    from ..domain import rooms
+    from ..domain.errors import DomainError
+    from ..storage import make_storage
+    from .room import finished_images, save_scores, score_images
+
+    async def run(score: Any, data: bytes) -> float:
+        return score(data)
+
+    engine = make_engine(settings)
+    storage = make_storage(settings)
+    await storage.start()
+    try:
+        async with make_sessionmaker(engine)() as db:
+            try:
+                room = await rooms.get_room(db, slug)
+            except DomainError as exc:
+                raise DetectorError(exc.message) from exc
+            images = await finished_images(db, room)
+            room_id = room.id
+        with tqdm(total=len(images), unit="image", desc=f"score {slug}", disable=None) as bar:
+            scores = await score_images(storage, images, scorer, run, progress=lambda image: bar.update(1))
+        key = await save_scores(storage, room_id, scores)
+    finally:
+        await storage.close()
+        await engine.dispose()
+    return scores, key
+
+
 def _positive(kind: type) -> Any:
     def parse(text: str) -> Any:
         value = kind(text)
@@ -251,9 +322,9 @@ def _positive(kind: type) -> Any:
 
 
 def add_parser(commands: Any) -> None:
-    """Add `detector` with train, eval and explain to the main parser's subcommands."""
+    """Add `detector` with train, eval, explain and score to the main parser's subcommands."""
     detector = commands.add_parser(
-        "detector", help="AI-or-human image detector: train, evaluate per source, explain with Grad-CAM (extra: detector)"
+        "detector", help="AI-or-human image detector: train, evaluate per source, explain with Grad-CAM, score a room (extra: detector)"
     )
     sub = detector.add_subparsers(dest="detector_command", required=True)
     folders = {"action": "extend", "nargs": "+", "default": [], "metavar": "DIR"}
@@ -299,3 +370,11 @@ def add_parser(commands: Any) -> None:
     explain.add_argument("--alpha", type=float, default=0.6, help="strength of the heatmap over the image, 0..1 (default 0.6)")
     explain.add_argument("--force", action="store_true", help="overwrite --out when it exists")
     explain.set_defaults(func=cmd_explain)
+
+    score = sub.add_parser(
+        "score", help="score a room's finished images (P(ai)) and store the scores for its analytics page"
+    )
+    score.add_argument("room", metavar="ROOM", help="the room's slug (as in /room/<slug>)")
+    score.add_argument("--checkpoint", default=None, help="checkpoint to use (default: the DETECTOR_CHECKPOINT setting)")
+    score.add_argument("--threads", type=_positive(int), default=None, help="CPU threads for PyTorch (default: its own choice)")
+    score.set_defaults(func=cmd_score)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db.models import Image, Room, Round, User, Vote, VoteEvent
+from ..detector.room import load_scores
 from ..storage import Storage
 from .clock import to_ms, utcnow
 from .views import in_the_vote, wilson_lower_bound
@@ -545,6 +546,49 @@ def notes(data: RoomData) -> list[dict[str, str]]:
     return out
 
 
+def detector_section(data: RoomData, stored: dict | None, seed_rounds: dict[int, int | None]) -> dict | None:
+    """The stored detector scores (see detector/room.py) joined with each image's votes; None
+    when the room was never scored. `seed_rounds` maps the room's seed images to the id of
+    their round (None where unrecorded). Images scored but since gone are left out."""
+    if stored is None:
+        return None
+    number = {r.id: r.number for r in data.rounds}
+    seeded = {}
+    for round_ in data.rounds:
+        seeded.setdefault(round_.seed_image_id, round_.number)
+    winners = {r.winner_image_id for r in data.rounds if r.winner_image_id is not None}
+    edits = {edit.id: edit for edit in data.edits}
+    rows = []
+    for key, p_ai in stored.get("scores", {}).items():
+        try:
+            image_id, p = int(key), float(p_ai)
+        except (TypeError, ValueError):
+            continue
+        edit = edits.get(image_id)
+        if edit is not None:
+            rows.append({
+                "id": image_id, "kind": "edit", "round": number.get(edit.round_id) if edit.round_id is not None else None,
+                "in_vote": edit.status == "done" and edit.in_vote, "winner": image_id in winners,
+                "up": edit.up, "down": edit.down, "score": edit.up - edit.down, "p_ai": round(p, 6),
+            })
+        elif image_id in seed_rounds:
+            round_id = seed_rounds[image_id]
+            rows.append({
+                "id": image_id, "kind": "seed",
+                "round": number.get(round_id) if round_id is not None else seeded.get(image_id),
+                "in_vote": False, "winner": False, "up": 0, "down": 0, "score": 0, "p_ai": round(p, 6),
+            })
+    rows.sort(key=lambda row: row["id"])
+    entries = [row for row in rows if row["in_vote"]]
+    return {
+        "scored_at": stored.get("scored_at"),
+        "checkpoint": stored.get("checkpoint", {}),
+        "images": rows,
+        "skipped": stored.get("skipped", []),
+        "correlation_score": spearman([row["p_ai"] for row in entries], [row["score"] for row in entries]),
+    }
+
+
 def compute(data: RoomData) -> dict:
     return {
         "winner_rule": data.winner_rule,
@@ -557,10 +601,24 @@ def compute(data: RoomData) -> dict:
     }
 
 
-async def analytics_view(session: AsyncSession, storage: Storage, room: Room, winner_rule: str) -> dict:
-    """The analytics page's data for `room`, with thumbnail URLs of seeds and winners."""
+async def analytics_view(
+    session: AsyncSession, storage: Storage, room: Room, winner_rule: str, *, detector_configured: bool = False
+) -> dict:
+    """The analytics page's data for `room`, with thumbnail URLs of seeds and winners, and the
+    stored detector scores, if any."""
     data = await load_room_data(session, room, winner_rule)
     result = compute(data)
+    stored = await load_scores(storage, room.id)
+    seed_rounds: dict[int, int | None] = {}
+    if stored is not None:
+        seed_rounds = {
+            image_id: round_id
+            for image_id, round_id in await session.execute(
+                select(Image.id, Image.round_id).where(Image.room_id == room.id, Image.kind == "seed")
+            )
+        }
+    result["detector"] = detector_section(data, stored, seed_rounds)
+    result["detector_configured"] = detector_configured
     thumbs = {edit.id: edit.thumb_key for edit in data.edits}
     seed_ids = {row["seed_id"] for row in result["lineage"]}
     seeds = {

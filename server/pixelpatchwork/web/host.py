@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import imaging
 from ..db.models import Room
+from ..detector import INSTALL_HINT, DetectorError
+from ..detector import room as detector_room
 from ..domain import analytics, console, moderation, rooms, rounds
 from ..domain.clock import utcnow
 from ..domain.errors import DomainError
@@ -249,7 +251,68 @@ async def moderation_images(slug: str):  # type: ignore[no-untyped-def]
 async def room_analytics(slug: str):  # type: ignore[no-untyped-def]
     """The analytics page's figures: winners, votes, agreement, participation, prompts."""
     async with facilitator_room(slug) as (svc, db, room):
-        return jsonify(await analytics.analytics_view(db, svc.storage, room, svc.policy.winner_rule))
+        return jsonify(
+            await analytics.analytics_view(
+                db, svc.storage, room, svc.policy.winner_rule,
+                detector_configured=svc.settings.detector_checkpoint is not None,
+            )
+        )
+
+
+# Rooms being scored in this process: a second request for one of them is refused.
+_scoring: set[int] = set()
+
+
+def _score_single_threaded(score, data: bytes) -> float:  # type: ignore[no-untyped-def]
+    import torch
+
+    torch.set_num_threads(1)
+    return score(data)
+
+
+def _load_scorer(path):  # type: ignore[no-untyped-def]
+    import torch
+
+    torch.set_num_threads(1)
+    return detector_room.Scorer.load(path)
+
+
+@bp.post("/rooms/<slug>/detector-scores")
+async def detector_scores(slug: str):  # type: ignore[no-untyped-def]
+    """Score the room's finished images (seeds and edits) with the DETECTOR_CHECKPOINT and store the scores."""
+    async with facilitator_room(slug) as (svc, db, room):
+        await json_body("EmptyRequest")
+        checkpoint_path = svc.settings.detector_checkpoint
+        if checkpoint_path is None:
+            raise DomainError(
+                409, "detector_not_configured",
+                "no detector is configured: set DETECTOR_CHECKPOINT to a checkpoint written by `pixelpatchwork detector train`",
+            )
+        images = await detector_room.finished_images(db, room)
+        room_id = room.id
+    # The first import of PyTorch takes seconds: off the event loop, with no session open.
+    if not await asyncio.to_thread(detector_room.torch_available):
+        raise DomainError(503, "detector_unavailable", f"the detector cannot run on this server: {INSTALL_HINT}")
+    if room_id in _scoring:
+        raise DomainError(409, "detector_busy", "this room's images are being scored already; wait for that to finish")
+    _scoring.add(room_id)
+    try:
+        try:
+            scorer = await asyncio.to_thread(_load_scorer, checkpoint_path)
+        except DetectorError as exc:
+            raise DomainError(422, "detector_checkpoint_invalid", f"DETECTOR_CHECKPOINT cannot be used: {exc}") from exc
+        scores = await detector_room.score_images(
+            svc.storage, images, scorer, lambda score, data: asyncio.to_thread(_score_single_threaded, score, data),
+        )
+        await detector_room.save_scores(svc.storage, room_id, scores)
+    finally:
+        _scoring.discard(room_id)
+    log.info("scored %d images of room %s with %s (%d skipped)", len(scores.scores), slug, scorer.path.name, len(scores.skipped))
+    async with svc.sessionmaker() as db:
+        current = await db.get(Room, room_id)
+        assert current is not None
+        view = await analytics.analytics_view(db, svc.storage, current, svc.policy.winner_rule, detector_configured=True)
+    return jsonify({"scored": len(scores.scores), "skipped": scores.skipped, "detector": view["detector"]})
 
 
 @bp.get("/rooms/<slug>/export.zip")
