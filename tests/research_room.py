@@ -175,3 +175,30 @@ async def build(sessionmaker: async_sessionmaker[AsyncSession], storage: Storage
         db.add(VoteEvent(image_id=out.images["E3"], user_id=out.users["zed"], value=1, created_at=zed_at))
         await db.commit()
     return out
+
+
+async def build_for(settings) -> ResearchRoom:  # type: ignore[no-untyped-def]
+    """The study room in the database and media folder of `settings`."""
+    from pixelpatchwork.db.engine import make_engine, make_sessionmaker
+    from pixelpatchwork.storage.local import LocalStorage
+
+    engine = make_engine(settings)
+    storage = LocalStorage(settings.media_dir)
+    await storage.start()
+    try:
+        return await build(make_sessionmaker(engine), storage)
+    finally:
+        await engine.dispose()
+
+
+def command_environment(monkeypatch, settings, folder, unset: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
+    """The environment a `pixelpatchwork` command reads `settings` from, run in `folder`."""
+    from tests.conftest import FACILITATOR_TOKEN
+
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MEDIA_DIR", str(settings.media_dir))
+    monkeypatch.setenv("FACILITATOR_TOKEN", FACILITATOR_TOKEN)
+    for name in ("S3_BUCKET", "ENVIRONMENT", *unset):
+        monkeypatch.delenv(name, raising=False)

@@ -130,32 +130,24 @@ class ExportRefused(Exception):
 async def _export(settings: Settings, slug: str, out: Path, as_zip: bool) -> str:
     from tqdm import tqdm
 
-    from .db.engine import make_engine, make_sessionmaker
     from .domain import rooms
     from .domain.errors import DomainError
     from .export import dataset_entries, plan_export, write_folder, write_zip
-    from .storage import make_storage
+    from .offline import opened
 
-    engine = make_engine(settings)
-    storage = make_storage(settings)
-    await storage.start()
-    try:
-        async with make_sessionmaker(engine)() as db:
-            try:
-                room = await rooms.get_room(db, slug)
-            except DomainError as exc:
-                raise ExportRefused(exc.message) from exc
-            plan = await plan_export(db, room)
-            with tqdm(total=plan.files, unit="file", desc=f"export {slug}", disable=None) as bar:
-                entries = dataset_entries(db, storage, room, winner_rule=settings.winner_rule)
-                if as_zip:
-                    written = await write_zip(entries, out, progress=lambda entry: bar.update(1))
-                else:
-                    out.mkdir(parents=True, exist_ok=True)
-                    written = await write_folder(entries, out, progress=lambda entry: bar.update(1))
-    finally:
-        await storage.close()
-        await engine.dispose()
+    async with opened(settings) as (sessionmaker, storage), sessionmaker() as db:
+        try:
+            room = await rooms.get_room(db, slug)
+        except DomainError as exc:
+            raise ExportRefused(exc.message) from exc
+        plan = await plan_export(db, room)
+        with tqdm(total=plan.files, unit="file", desc=f"export {slug}", disable=None) as bar:
+            entries = dataset_entries(db, storage, room, winner_rule=settings.winner_rule)
+            if as_zip:
+                written = await write_zip(entries, out, progress=lambda entry: bar.update(1))
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                written = await write_folder(entries, out, progress=lambda entry: bar.update(1))
     return (
         f"exported room {slug}: {written} files ({plan.images} images, {plan.votes} votes, {plan.vote_events} vote changes, "
         f"{plan.rounds} rounds) to {out}; see README.md inside"

@@ -12,8 +12,6 @@ import zipfile
 import pytest
 
 from pixelpatchwork.app import create_app
-from pixelpatchwork.db.engine import make_engine, make_sessionmaker
-from pixelpatchwork.storage.local import LocalStorage
 from tests import research_room
 from tests.conftest import FACILITATOR_TOKEN
 from tests.live import live_server
@@ -23,14 +21,7 @@ pytestmark = pytest.mark.browser
 
 async def build_study(make_settings):  # type: ignore[no-untyped-def]
     """The known room of tests/research_room.py, in the live server's database and media folder."""
-    settings = make_settings()
-    engine = make_engine(settings)
-    storage = LocalStorage(settings.media_dir)  # type: ignore[arg-type]
-    await storage.start()
-    try:
-        return await research_room.build(make_sessionmaker(engine), storage)
-    finally:
-        await engine.dispose()
+    return await research_room.build_for(make_settings())
 
 
 # The page asks who is signed in: these answers are expected, not problems.

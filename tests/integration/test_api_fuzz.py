@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from pixelpatchwork.app import create_app
 from tests.conftest import FACILITATOR_TOKEN
 from tests.services import free_port
 from tests.stack import SECRET, spawn
@@ -114,9 +116,17 @@ def test_no_request_breaks_the_server(fuzz_server) -> None:  # type: ignore[no-u
     assert not problems, "\n".join(sorted(set(problems))[:30])
 
 
-def test_the_description_covers_every_route(fuzz_server) -> None:  # type: ignore[no-untyped-def]
+def test_the_description_covers_every_route(fuzz_server, make_settings) -> None:  # type: ignore[no-untyped-def]
     document = httpx.get(fuzz_server["base"] + "/api/openapi.json").json()
     assert document["openapi"].startswith("3.1")
+    described = {(path, method.upper()) for path, operations in document["paths"].items() for method in operations}
+    routes = {
+        (re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule), method)
+        for rule in create_app(make_settings()).quart_app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert described == routes
     assert document["paths"]["/api/rooms/{slug}/votes"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/VoteRequest"
     }

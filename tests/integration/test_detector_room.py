@@ -18,12 +18,9 @@ from pathlib import Path
 import pytest
 from pixelpatchwork import cli
 from pixelpatchwork.app import create_app
-from pixelpatchwork.db.engine import make_engine, make_sessionmaker
 from pixelpatchwork.detector import INSTALL_HINT
-from pixelpatchwork.storage.local import LocalStorage
 
 from tests import detector_images, research_room
-from tests.conftest import FACILITATOR_TOKEN
 from tests.factories import HOST, join
 from tests.services import service_unavailable
 
@@ -137,24 +134,8 @@ async def test_the_route_scores_every_finished_image_and_the_analytics_carry_the
 
 def test_the_command_scores_the_same_images(make_settings, trained, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings()
-
-    async def build():  # type: ignore[no-untyped-def]
-        engine = make_engine(settings)
-        storage = LocalStorage(settings.media_dir)  # type: ignore[arg-type]
-        await storage.start()
-        try:
-            return await research_room.build(make_sessionmaker(engine), storage)
-        finally:
-            await engine.dispose()
-
-    built = asyncio.run(build())
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("MEDIA_DIR", str(settings.media_dir))
-    monkeypatch.setenv("FACILITATOR_TOKEN", FACILITATOR_TOKEN)
-    for name in ("S3_BUCKET", "ENVIRONMENT", "DETECTOR_CHECKPOINT"):
-        monkeypatch.delenv(name, raising=False)
+    built = asyncio.run(research_room.build_for(settings))
+    research_room.command_environment(monkeypatch, settings, tmp_path, unset=("DETECTOR_CHECKPOINT",))
 
     # No checkpoint given and none configured: one line, exit 2, nothing stored.
     with pytest.raises(SystemExit) as refused:

@@ -9,34 +9,15 @@ import zipfile
 import pytest
 
 from pixelpatchwork import cli
-from pixelpatchwork.db.engine import make_engine, make_sessionmaker
-from pixelpatchwork.storage.local import LocalStorage
 from tests import research_room
-from tests.conftest import FACILITATOR_TOKEN
 
 
 @pytest.fixture
 def installed(make_settings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """An install with the study room, and the environment the command reads its settings from."""
     settings = make_settings()
-
-    async def build():  # type: ignore[no-untyped-def]
-        engine = make_engine(settings)
-        storage = LocalStorage(settings.media_dir)  # type: ignore[arg-type]
-        await storage.start()
-        try:
-            return await research_room.build(make_sessionmaker(engine), storage)
-        finally:
-            await engine.dispose()
-
-    built = asyncio.run(build())
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("MEDIA_DIR", str(settings.media_dir))
-    monkeypatch.setenv("FACILITATOR_TOKEN", FACILITATOR_TOKEN)
-    for name in ("S3_BUCKET", "ENVIRONMENT"):
-        monkeypatch.delenv(name, raising=False)
+    built = asyncio.run(research_room.build_for(settings))
+    research_room.command_environment(monkeypatch, settings, tmp_path)
     return built
 
 

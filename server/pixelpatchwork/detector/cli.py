@@ -281,20 +281,16 @@ def cmd_score(args: argparse.Namespace) -> None:
 async def _score_room(settings: Any, slug: str, scorer: Any) -> Any:
     from tqdm import tqdm
 
-    from ..db.engine import make_engine, make_sessionmaker
     from ..domain import rooms
     from ..domain.errors import DomainError
-    from ..storage import make_storage
+    from ..offline import opened
     from .room import finished_images, save_scores, score_images
 
     async def run(score: Any, data: bytes) -> float:
         return score(data)
 
-    engine = make_engine(settings)
-    storage = make_storage(settings)
-    await storage.start()
-    try:
-        async with make_sessionmaker(engine)() as db:
+    async with opened(settings) as (sessionmaker, storage):
+        async with sessionmaker() as db:
             try:
                 room = await rooms.get_room(db, slug)
             except DomainError as exc:
@@ -304,9 +300,6 @@ async def _score_room(settings: Any, slug: str, scorer: Any) -> Any:
         with tqdm(total=len(images), unit="image", desc=f"score {slug}", disable=None) as bar:
             scores = await score_images(storage, images, scorer, run, progress=lambda image: bar.update(1))
         key = await save_scores(storage, room_id, scores)
-    finally:
-        await storage.close()
-        await engine.dispose()
     return scores, key
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from PIL import Image as PILImage
 from sqlalchemy import select, update
@@ -58,6 +59,23 @@ async def bump_version(session: AsyncSession, room_id: int) -> int:
     return int(await session.scalar(select(Room.version).where(Room.id == room_id)))
 
 
+async def store_seed(
+    session: AsyncSession, storage: Storage, room: Room, picture: PILImage.Image, provider: str, now: datetime
+) -> Image:
+    """A new seed image row for `room` with its picture and thumbnail in storage."""
+    seed = Image(
+        room_id=room.id, kind="seed", prompt="", status="done", provider=provider, model=None,
+        width=picture.width, height=picture.height, created_at=now, finished_at=now, up_count=0, down_count=0, tally_seq=0,
+    )
+    session.add(seed)
+    await session.flush()
+    seed.result_key = f"rooms/{room.id}/images/{seed.id}/result.png"
+    seed.thumb_key = f"rooms/{room.id}/images/{seed.id}/thumb.webp"
+    await storage.put(seed.result_key, imaging.encode_png(picture), "image/png")
+    await storage.put(seed.thumb_key, imaging.thumbnail(picture), "image/webp")
+    return seed
+
+
 async def ensure_room(
     sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, slug: str, name: str,
     seed_picture: PILImage.Image | None = None, mode: str = "facilitated", policy: RoomPolicy | None = None,
@@ -79,17 +97,7 @@ async def ensure_room(
             await session.rollback()
             return
         picture = seed_picture or imaging.default_seed()
-        seed = Image(
-            room_id=room.id, kind="seed", prompt="", status="done", provider="builtin", model=None,
-            width=picture.width, height=picture.height, created_at=now, finished_at=now,
-            up_count=0, down_count=0, tally_seq=0,
-        )
-        session.add(seed)
-        await session.flush()
-        seed.result_key = f"rooms/{room.id}/images/{seed.id}/result.png"
-        seed.thumb_key = f"rooms/{room.id}/images/{seed.id}/thumb.webp"
-        await storage.put(seed.result_key, imaging.encode_png(picture), "image/png")
-        await storage.put(seed.thumb_key, imaging.thumbnail(picture), "image/webp")
+        seed = await store_seed(session, storage, room, picture, "builtin", now)
         deadline = None
         if mode == "daily" and policy is not None:
             deadline = daily_deadline("generate", now, policy.daily_timezone, policy.daily_vote_at, policy.daily_close_at)
@@ -160,15 +168,6 @@ async def replace_seed(session: AsyncSession, storage: Storage, room: Room, pict
     if round_.phase not in ("lobby", "generate") or edits is not None:
         raise conflict("seed_locked", "the seed can be changed only before anyone has submitted an edit on it")
     now = utcnow()
-    seed = Image(
-        room_id=room.id, kind="seed", prompt="", status="done", provider="upload", model=None,
-        width=picture.width, height=picture.height, created_at=now, finished_at=now, up_count=0, down_count=0, tally_seq=0,
-    )
-    session.add(seed)
-    await session.flush()
-    seed.result_key = f"rooms/{room.id}/images/{seed.id}/result.png"
-    seed.thumb_key = f"rooms/{room.id}/images/{seed.id}/thumb.webp"
-    await storage.put(seed.result_key, imaging.encode_png(picture), "image/png")
-    await storage.put(seed.thumb_key, imaging.thumbnail(picture), "image/webp")
+    seed = await store_seed(session, storage, room, picture, "upload", now)
     round_.seed_image_id = seed.id
     return version
