@@ -50,6 +50,8 @@ class Room(Base):
     # Default phase lengths (seconds) when the facilitator opens a phase without a duration.
     generate_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     vote_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The label palette offered in the room's sketch rounds (None: shared/labels.json's default).
+    sketch_palette: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
@@ -96,6 +98,11 @@ class Round(Base):
     # before this was recorded): the origin of "votes over time" in the analytics.
     vote_started_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    # "edit": participants mask and prompt the seed; "sketch": the room draws one label map.
+    kind: Mapped[str] = mapped_column(String(8), default="edit", server_default="edit")
+    sketch_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The last sequence number given to an operation on this round's sketch (stroke, undo, clear).
+    sketch_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     seed: Mapped[Image] = relationship(foreign_keys=[seed_image_id], lazy="raise")
 
@@ -122,6 +129,8 @@ class Image(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     mask_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # A rendering of a sketch round: the label map (indexed PNG) it was painted from.
+    sketch_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     result_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     thumb_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     mask_area: Mapped[float | None] = mapped_column(nullable=True)
@@ -172,6 +181,28 @@ class VoteEvent(Base):
     image_id: Mapped[int] = mapped_column(ForeignKey("images.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     value: Mapped[int] = mapped_column(SmallInteger)  # +1, -1, or 0 for a withdrawal
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class SketchStroke(Base):
+    """One stroke of a sketch round, in the order the server gave it (`seq`, per round).
+
+    A stroke undone by its author or cleared by a facilitator keeps its row, with the sequence
+    number of the operation that removed it, so the sketch's history stays for research."""
+
+    __tablename__ = "sketch_strokes"
+    __table_args__ = (UniqueConstraint("round_id", "seq", name="uq_sketch_strokes_round_seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    tool: Mapped[str] = mapped_column(String(8))
+    label: Mapped[int] = mapped_column(SmallInteger)
+    size: Mapped[int] = mapped_column(SmallInteger)
+    # [[x, y], ...] as JSON.
+    points: Mapped[str] = mapped_column(Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"))
+    removed_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
