@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from pixelpatchwork.generation.base import EditRequest, EditResult, ProgressCallback, Provider
+from pixelpatchwork.generation.base import EditRequest, EditResult, ProgressCallback, Provider, SketchRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "benchmarks.md"
@@ -45,7 +45,12 @@ class TimedProvider(Provider):
         self.seconds = seconds
 
     async def edit(self, request: EditRequest, progress: ProgressCallback) -> EditResult:
-        picture = Image.new("RGB", request.seed.size, (200, 90, 40))
+        return await self._wait(Image.new("RGB", request.seed.size, (200, 90, 40)), progress)
+
+    async def paint(self, request: SketchRequest, progress: ProgressCallback) -> EditResult:
+        return await self._wait(request.label_map.convert("RGB"), progress)
+
+    async def _wait(self, picture: Image.Image, progress: ProgressCallback) -> EditResult:
         if self.seconds > 0:
             await asyncio.sleep(self.seconds / 2)
             await progress(0.5, None)

@@ -4,8 +4,10 @@ OpenAI server, and a helper to start server and worker processes in it."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from pixelpatchwork.db.migrate import upgrade
 
 from .conftest import FACILITATOR_TOKEN
+from .services import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "integration-secret-key-that-is-long-enough-0123456789"
@@ -52,3 +55,31 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     )
 
 
+@pytest.fixture
+def two_servers_and_a_worker(stack_env, tmp_path) -> Iterator[tuple[str, str, subprocess.Popen]]:  # type: ignore[no-untyped-def]
+    """Two hypercorn processes (no in-process worker) and one `pixelpatchwork worker`."""
+    env = {**stack_env, "WORKER_IN_PROCESS": "false"}
+    ports = [free_port(), free_port()]
+    processes = [
+        spawn(["-m", "hypercorn", "pixelpatchwork.asgi:app", "--bind", f"127.0.0.1:{port}"], env, tmp_path / f"web-{port}.log")
+        for port in ports
+    ]
+    worker = spawn(["-m", "pixelpatchwork.cli", "worker"], env, tmp_path / "worker.log")
+    processes.append(worker)
+    try:
+        for port in ports:
+            wait_for_port("127.0.0.1", port, timeout=30)
+        yield f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}", worker
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        for log in tmp_path.glob("*.log"):
+            text = log.read_text(errors="replace")
+            if "Traceback" in text:
+                print(f"--- {log.name} ---\n{text[-4000:]}")

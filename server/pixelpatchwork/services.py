@@ -18,10 +18,14 @@ from .generation.jobs import Worker
 from .ratelimit import AddressLimits, RateLimiter
 from .realtime.presence import Presence
 from .realtime.broadcast import Broadcaster, Emit
+from .realtime.drafts import DraftRelay
 from .settings import Settings
 from .storage import Storage, make_storage
 
 log = logging.getLogger(__name__)
+
+SKETCH_OPS_PER_SECOND = 20
+DRAFTS_PER_SECOND = 45
 
 
 @dataclass
@@ -33,10 +37,14 @@ class Services:
     provider: Provider
     policy: RoomPolicy
     vote_limiter: RateLimiter
+    # Sketch strokes and undos per participant, and pointer drafts (about 30 a second are sent).
+    sketch_limiter: RateLimiter
+    draft_limiter: RateLimiter
     address_limits: AddressLimits
     votes: VoteWriter
     presence: Presence
     broadcaster: Broadcaster | None = None
+    drafts: DraftRelay | None = None
     worker: Worker | None = None
     background: list[asyncio.Task] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -71,6 +79,8 @@ class Services:
             provider=provider,
             policy=policy,
             vote_limiter=RateLimiter(settings.votes_per_second),
+            sketch_limiter=RateLimiter(SKETCH_OPS_PER_SECOND),
+            draft_limiter=RateLimiter(DRAFTS_PER_SECOND),
             address_limits=AddressLimits.per(
                 settings.joins_per_address_per_minute, settings.generations_per_address_per_minute,
                 settings.votes_per_address_per_second,
@@ -88,6 +98,7 @@ class Services:
             self.sessionmaker, emit, self.settings.tally_window_ms, self.policy,
             redis_url=self.settings.redis_url, key_prefix=self.settings.redis_channel,
         )
+        self.drafts = DraftRelay(emit)
         if run_worker:
             self.worker = Worker(self.settings, self.sessionmaker, self.storage, self.provider, self.publish)
             await self.worker.ensure_slots()
@@ -114,6 +125,8 @@ class Services:
         await self.votes.close()
         if self.broadcaster is not None:
             await self.broadcaster.close()
+        if self.drafts is not None:
+            await self.drafts.close()
         await self.presence.stop()
         await self.provider.close()
         await self.storage.close()

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import signal
-import subprocess
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,8 +16,7 @@ from pixelpatchwork.db.models import Image as ImageRow
 from pixelpatchwork.db.models import Vote
 from tests.factories import HOST
 from tests.live import Screen, live_server
-from tests.stack import SECRET, spawn
-from tests.services import free_port, wait_for_port
+from tests.stack import SECRET
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.redis]
 async def test_one_process_on_mariadb_s3_redis_and_openai(stack_env, make_settings, fake_openai, s3) -> None:  # type: ignore[no-untyped-def]
@@ -98,36 +93,6 @@ async def test_safety_rejection_and_retries_reach_the_author(stack_env, make_set
             assert "safety system" in failed["image"]["error"]
         finally:
             await author.close()
-
-
-@pytest.fixture
-def two_servers_and_a_worker(stack_env, tmp_path) -> Iterator[tuple[str, str, subprocess.Popen]]:  # type: ignore[no-untyped-def]
-    """Two hypercorn processes (no in-process worker) and one `pixelpatchwork worker`."""
-    env = {**stack_env, "WORKER_IN_PROCESS": "false"}
-    ports = [free_port(), free_port()]
-    processes = [
-        spawn(["-m", "hypercorn", "pixelpatchwork.asgi:app", "--bind", f"127.0.0.1:{port}"], env, tmp_path / f"web-{port}.log")
-        for port in ports
-    ]
-    worker = spawn(["-m", "pixelpatchwork.cli", "worker"], env, tmp_path / "worker.log")
-    processes.append(worker)
-    try:
-        for port in ports:
-            wait_for_port("127.0.0.1", port, timeout=30)
-        yield f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}", worker
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        for log in tmp_path.glob("*.log"):
-            text = log.read_text(errors="replace")
-            if "Traceback" in text:
-                print(f"--- {log.name} ---\n{text[-4000:]}")
 
 
 async def test_two_processes_share_events_through_redis(two_servers_and_a_worker, stack_env) -> None:  # type: ignore[no-untyped-def]

@@ -103,6 +103,8 @@ class Round(Base):
     sketch_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # The last sequence number given to an operation on this round's sketch (stroke, undo, clear).
     sketch_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The palette this round's sketch is drawn with (None: shared/labels.json's default).
+    sketch_palette: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     seed: Mapped[Image] = relationship(foreign_keys=[seed_image_id], lazy="raise")
 
@@ -236,3 +238,66 @@ class GenerationSlot(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class Artwork(Base):
+    """A human-made artwork a facilitator uploaded for the "AI or human?" game, with its credit."""
+
+    __tablename__ = "artworks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    artist: Mapped[str] = mapped_column(String(200))
+    source_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    image_key: Mapped[str] = mapped_column(String(255))
+    thumb_key: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class GameItem(Base):
+    """One picture of the "AI or human?" game: an artwork (truth "human") or one of the room's
+    edits (truth "ai"), shown from `started_at` until the guesses close at `deadline`, then
+    revealed. The picture is a neutral copy (`picture_key`), so its address tells nothing."""
+
+    __tablename__ = "game_items"
+    __table_args__ = (UniqueConstraint("room_id", "number", name="uq_game_items_room_number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    artwork_id: Mapped[int | None] = mapped_column(ForeignKey("artworks.id"), nullable=True)
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"), nullable=True)
+    truth: Mapped[str] = mapped_column(String(8))  # "human" | "ai"
+    phase: Mapped[str] = mapped_column(String(8))  # "guess" | "reveal" | "closed"
+    picture_key: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(Timestamp)
+    deadline: Mapped[datetime] = mapped_column(Timestamp)
+    revealed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    # "ok" (scored), "not_configured" (no DETECTOR_CHECKPOINT), "off" (started without it).
+    detector_status: Mapped[str] = mapped_column(String(16))
+    detector_p_ai: Mapped[float | None] = mapped_column(nullable=True)
+    detector_checkpoint: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    heatmap_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+Index("ix_game_items_phase_deadline", GameItem.phase, GameItem.deadline)
+
+
+class Guess(Base):
+    """One participant's guess on one game item (one per participant and item, not changed)."""
+
+    __tablename__ = "guesses"
+    __table_args__ = (UniqueConstraint("item_id", "user_id", name="uq_guesses_item_user"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("game_items.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    guess: Mapped[str] = mapped_column(String(8))  # "human" | "ai"
+    correct: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)

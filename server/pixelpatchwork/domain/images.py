@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db.models import Image, Job, Room, User
+from ..db.models import Image, Job, Room, Round, User
 from ..imaging import Mask
 from ..protocol import LIMITS
 from ..storage import Storage
@@ -34,6 +34,13 @@ def check_generate_phase(phase: str) -> None:
     """Edits are accepted only while the round is in the generate phase."""
     if phase != "generate":
         raise conflict("wrong_phase", f"edits are accepted only in the generate phase; the round is in the {phase} phase")
+
+
+def check_edit_round(round_: Round) -> None:
+    """Masked edits are accepted in the generate phase of an edit round (not a sketch round)."""
+    check_generate_phase(round_.phase)
+    if round_.kind == "sketch":
+        raise conflict("sketch_round", "this is a sketch round: draw on the shared sketch and press Paint it")
 
 
 def image_keys(room_id: int, image_id: int) -> dict[str, str]:
@@ -71,12 +78,27 @@ async def _insert_edit(
 ) -> tuple[dict, int]:
     version = await bump_version(session, room.id)
     round_, seed = await current_round(session, room)
-    check_generate_phase(round_.phase)
+    check_edit_round(round_)
     if seed_id != seed.id or mask.image.size != (seed.width, seed.height):
         raise conflict("seed_changed", "the seed changed while you were painting; paint again on the new seed")
     if policy.needs_context and mask.area >= 1.0:
         raise invalid("invalid_mask", "the whole image is painted; leave part of it unpainted so the model has context")
-    used = await quota(session, policy, round_.id, author)
+    image = Image(
+        room_id=room.id, round_id=round_.id, parent_id=seed.id, author_id=author.id, kind="edit",
+        prompt=prompt, status="queued", provider=policy.provider, model=policy.model,
+        width=seed.width, height=seed.height, mask_area=mask.area, feather_px=feather_px, entered=False,
+        mask_key=mask_key, up_count=0, down_count=0, tally_seq=0,
+    )
+    return await queue_generation(session, storage, policy, room, round_.id, author, image, version, outbox)
+
+
+async def queue_generation(
+    session: AsyncSession, storage: Storage, policy: RoomPolicy, room: Room, round_id: int, author: User,
+    image: Image, version: int, outbox: Outbox,
+) -> tuple[dict, int]:
+    """Check the author's and the room's generation limits, then store the new image with its
+    job and commit; returns (image view, job id). The caller holds the room's lock."""
+    used = await quota(session, policy, round_id, author)
     if used["generations_used"] >= policy.generations_per_round:
         raise DomainError(
             429, "quota_exceeded",
@@ -94,12 +116,7 @@ async def _insert_edit(
             429, "room_busy",
             f"the room has reached its limit of {policy.room_generations_per_minute} generations a minute; try again in a moment",
         )
-    image = Image(
-        room_id=room.id, round_id=round_.id, parent_id=seed.id, author_id=author.id, kind="edit",
-        prompt=prompt, status="queued", provider=policy.provider, model=policy.model,
-        width=seed.width, height=seed.height, mask_area=mask.area, feather_px=feather_px, entered=False,
-        mask_key=mask_key, created_at=now, up_count=0, down_count=0, tally_seq=0,
-    )
+    image.created_at = now
     session.add(image)
     await session.flush()
     job = Job(image_id=image.id, room_id=room.id, status="queued", attempts=0, available_at=now, created_at=now, updated_at=now)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db.models import Image, Room, Round, User, Vote
+from ..sketch.labels import load_labels
 from ..storage import Storage
 from .clock import to_ms, utcnow
 from .policy import RoomPolicy
@@ -96,6 +97,8 @@ async def round_view(storage: Storage, round_: Round, seed: Image) -> dict[str, 
         "winner_id": round_.winner_image_id,
         "paused": round_.paused_remaining_s is not None,
         "remaining_s": round_.paused_remaining_s,
+        "kind": round_.kind,
+        "sketch": {"locked": round_.sketch_locked, "palette": round_.sketch_palette or load_labels().default_palette} if round_.kind == "sketch" else None,
     }
 
 
@@ -173,6 +176,7 @@ async def snapshot(
     session: AsyncSession, storage: Storage, policy: RoomPolicy, room: Room, user: User | None
 ) -> dict[str, Any]:
     """Everything a screen needs to draw the room now, with the version it reflects."""
+    from .game import game_view
     await session.refresh(room, ["version"])
     version = room.version
     round_, seed = await current_round(session, room)
@@ -214,4 +218,5 @@ async def snapshot(
         "gallery_salt": policy.gallery_salt(round_.id, user.id if user else None),
         "winner_rule": policy.winner_rule,
         "voting": {"phases": list(policy.voting_phases()), "self_votes": policy.self_votes},
+        "game": await game_view(session, storage, room, user),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..settings import Settings
-from .base import EditRequest, EditResult, GenerationError, Provider
+from .base import EditRequest, EditResult, GenerationError, Provider, SketchRequest
 
 
 def make_provider(settings: Settings) -> Provider:
@@ -17,4 +17,4 @@ def make_provider(settings: Settings) -> Provider:
     return OfflineProvider()
 
 
-__all__ = ["EditRequest", "EditResult", "GenerationError", "Provider", "make_provider"]
+__all__ = ["EditRequest", "EditResult", "GenerationError", "Provider", "SketchRequest", "make_provider"]

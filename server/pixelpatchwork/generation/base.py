@@ -21,6 +21,15 @@ class EditRequest:
     participant_hash: str  # a stable, non-reversible id of the author (OpenAI's safety_identifier)
 
 
+@dataclass(frozen=True)
+class SketchRequest:
+    """Paint a picture from a sketch round's label map."""
+
+    label_map: Image.Image  # P (indexed by label id, palette = label colours), at the picture's size
+    prompt: str  # the instructions for the model, built from the labels present and the room's style line
+    participant_hash: str
+
+
 @dataclass
 class EditResult:
     image: Image.Image  # the provider's picture; the pipeline composites it onto the seed
@@ -58,3 +67,7 @@ class Provider(ABC):
     @abstractmethod
     async def edit(self, request: EditRequest, progress: ProgressCallback) -> EditResult:
         """Repaint the masked area of the seed after the prompt."""
+
+    @abstractmethod
+    async def paint(self, request: SketchRequest, progress: ProgressCallback) -> EditResult:
+        """Paint a whole picture whose regions follow the label map."""

@@ -33,7 +33,8 @@ from ..domain.rooms import bump_version
 from ..domain.views import load_image_view
 from ..settings import Settings
 from ..storage import Storage, StorageError
-from .base import EditRequest, EditResult, GenerationError, Provider
+from ..sketch import paint
+from .base import EditRequest, EditResult, GenerationError, Provider, SketchRequest
 
 log = logging.getLogger(__name__)
 
@@ -231,23 +232,24 @@ class Worker:
             await session.commit()
             await self.publish(outbox)
             seed_key, mask_key, prompt, author_id = seed.result_key, image.mask_key, image.prompt, image.author_id
-            feather_px = image.feather_px
+            feather_px, sketch_key, details = image.feather_px, image.sketch_key, _details(image)
 
         renewer = asyncio.create_task(self._renew_lease(job_id))
         started = time.perf_counter()
         try:
-            seed_bytes = await self.storage.get(seed_key or "")
-            mask_bytes = await self.storage.get(mask_key or "")
-            seed_image = PILImage.open(io.BytesIO(seed_bytes)).convert("RGB")
-            mask_image = PILImage.open(io.BytesIO(mask_bytes)).convert("L")
             reporter = _ProgressReporter(self, room.slug, image.id, keys=image_keys(room.id, image.id))
-            result = await self.provider.edit(
-                EditRequest(seed_image, mask_image, prompt, participant_hash(self.settings.secret_key.get_secret_value(), author_id)),
-                reporter,
-            )
+            who = participant_hash(self.settings.secret_key.get_secret_value(), author_id)
+            if sketch_key:
+                result, final = await self._paint(sketch_key, details.get("sketch", {}).get("style", ""), who, reporter)
+            else:
+                seed_bytes = await self.storage.get(seed_key or "")
+                mask_bytes = await self.storage.get(mask_key or "")
+                seed_image = PILImage.open(io.BytesIO(seed_bytes)).convert("RGB")
+                mask_image = PILImage.open(io.BytesIO(mask_bytes)).convert("L")
+                result = await self.provider.edit(EditRequest(seed_image, mask_image, prompt, who), reporter)
+                final = await asyncio.to_thread(imaging.composite, seed_image, result.image, mask_image, feather_px)
             await reporter.send(1.0, None, stage="storing")
             keys = image_keys(room.id, image.id)
-            final = await asyncio.to_thread(imaging.composite, seed_image, result.image, mask_image, feather_px)
             png = await asyncio.to_thread(imaging.encode_png, final)
             thumb = await asyncio.to_thread(imaging.thumbnail, final)
             await self.storage.put(keys["result"], png, "image/png")
@@ -264,6 +266,17 @@ class Worker:
         finally:
             renewer.cancel()
         await self._complete(job_id, keys, result, int((time.perf_counter() - started) * 1000))
+
+    async def _paint(self, sketch_key: str, style: str, who: str, reporter: "_ProgressReporter") -> tuple[EditResult, PILImage.Image]:
+        """Paint a sketch round's label map: the picture, at the map's size times paint.SCALE."""
+        label_map = await asyncio.to_thread(paint.read_label_png, await self.storage.get(sketch_key))
+        picture_map = await asyncio.to_thread(paint.label_image, label_map, None, paint.SCALE)
+        prompt = paint.instructions(paint.regions(label_map), style)
+        result = await self.provider.paint(SketchRequest(picture_map, prompt, who), reporter)
+        final = result.image.convert("RGB")
+        if final.size != picture_map.size:
+            final = await asyncio.to_thread(final.resize, picture_map.size, PILImage.Resampling.LANCZOS)
+        return result, final
 
     async def _complete(self, job_id: int, keys: dict[str, str], result: EditResult, elapsed_ms: int) -> None:
         async with self.sessionmaker() as session:
@@ -290,7 +303,7 @@ class Worker:
             image.thumb_key = keys["thumb"]
             image.model = result.model
             image.quality = self.provider.quality
-            image.details = json.dumps(result.details, default=str)
+            image.details = json.dumps({**_details(image), **result.details}, default=str)
             image.error = None
             image.finished_at = now
             image.generation_ms = elapsed_ms
@@ -344,6 +357,15 @@ class Worker:
         outbox = Outbox()
         outbox.add(room.slug, "image:updated", {"version": version, "image": await load_image_view(session, self.storage, image_id)})
         return outbox
+
+
+def _details(image: Image) -> dict:
+    """What is already known about an image's generation (a sketch rendering's round and style)."""
+    try:
+        details = json.loads(image.details) if image.details else {}
+    except ValueError:
+        return {}
+    return details if isinstance(details, dict) else {}
 
 
 async def queue_position(session: AsyncSession, job_id: int) -> int:

@@ -11,9 +11,10 @@ import asyncio
 import hashlib
 import random
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from .base import EditRequest, EditResult, ProgressCallback, Provider
+from .base import EditRequest, EditResult, ProgressCallback, Provider, SketchRequest
 
 STEPS = 4
 
@@ -29,6 +30,14 @@ class OfflineProvider(Provider):
     async def edit(self, request: EditRequest, progress: ProgressCallback) -> EditResult:
         digest = hashlib.sha256(request.prompt.encode("utf-8") + request.mask.tobytes()).digest()
         final = await asyncio.to_thread(render, request.seed.size, request.mask, digest)
+        return await self._reveal(final, progress, digest)
+
+    async def paint(self, request: SketchRequest, progress: ProgressCallback) -> EditResult:
+        digest = hashlib.sha256(request.prompt.encode("utf-8") + request.label_map.tobytes()).digest()
+        final = await asyncio.to_thread(render_sketch, request.label_map)
+        return await self._reveal(final, progress, digest)
+
+    async def _reveal(self, final: Image.Image, progress: ProgressCallback, digest: bytes) -> EditResult:
         for step in range(1, STEPS):
             await asyncio.sleep(self.step_delay_s)
             # Previews sharpen step by step, like a diffusion model's partial images.
@@ -65,6 +74,44 @@ def render(size: tuple[int, int], mask: Image.Image, digest: bytes) -> Image.Ima
         draw.line([(offset, 0), (offset + height, height)], fill=_hsv((hue + 0.5) % 1.0, 0.3, 0.95), width=2)
     _stamp(draw, box)
     return image
+
+
+#: The colour of unlabelled parts of a sketch in the offline rendering: a neutral paper tone.
+PAPER = (214, 208, 196)
+#: How soft the boundaries between regions are (Gaussian blur radius, in pixels of the picture).
+BOUNDARY_BLUR_PX = 6
+
+
+def render_sketch(label_map: Image.Image) -> Image.Image:
+    """The offline picture of a label map (P mode, palette = label colours): each label a
+    deterministic texture around its colour, regions blended with soft boundaries, stamped
+    "OFFLINE RENDER" (pure: same map, same pixels)."""
+    ids = np.asarray(label_map, dtype=np.uint8)
+    height, width = ids.shape
+    palette = label_map.getpalette() or []
+    total = np.zeros((height, width, 3), dtype=np.float32)
+    weights = np.zeros((height, width), dtype=np.float32)
+    for label in np.unique(ids).tolist():
+        colour = PAPER if label == 0 else tuple(palette[3 * label : 3 * label + 3]) or PAPER
+        region = Image.fromarray(((ids == label) * 255).astype(np.uint8), "L")
+        weight = np.asarray(region.filter(ImageFilter.GaussianBlur(BOUNDARY_BLUR_PX)), dtype=np.float32) / 255.0
+        total += weight[..., None] * _texture(label, colour, width, height)
+        weights += weight
+    picture = total / np.maximum(weights, 1e-6)[..., None]
+    image = Image.fromarray(np.clip(picture, 0, 255).astype(np.uint8), "RGB")
+    _stamp(ImageDraw.Draw(image), (0, 0, width, height))
+    return image
+
+
+def _texture(label: int, colour: tuple[int, ...], width: int, height: int) -> np.ndarray:
+    """A label's texture: its colour modulated by smooth noise at two scales, the same every time."""
+    rng = np.random.default_rng(label)
+    result = np.ones((height, width), dtype=np.float32)
+    for cells, strength in ((24, 0.22), (4, 0.10)):
+        noise = rng.random((max(2, height // cells), max(2, width // cells)), dtype=np.float32)
+        smooth = Image.fromarray((noise * 255).astype(np.uint8), "L").resize((width, height), Image.Resampling.BICUBIC)
+        result += (np.asarray(smooth, dtype=np.float32) / 255.0 - 0.5) * 2 * strength
+    return np.asarray(colour[:3], dtype=np.float32)[None, None, :] * result[..., None]
 
 
 def _stamp(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int]) -> None:

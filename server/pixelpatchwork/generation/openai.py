@@ -14,7 +14,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .. import imaging
 from ..settings import Settings
-from .base import EditRequest, EditResult, GenerationError, ProgressCallback, Provider
+from .base import EditRequest, EditResult, GenerationError, ProgressCallback, Provider, SketchRequest
 
 SAFETY_MESSAGE = (
     "The image model's safety system refused this request. Try a different prompt or a different area; "
@@ -47,23 +47,41 @@ class OpenAIProvider(Provider):
             self._client = None
 
     async def edit(self, request: EditRequest, progress: ProgressCallback) -> EditResult:
-        if self._client is None:
-            await self.start()
-        assert self._client is not None
         seed_png = imaging.encode_png(request.seed.convert("RGB"))
         mask_png = imaging.to_openai_mask(request.mask)
-        partials = self.settings.openai_partial_images
-        started = time.perf_counter()
-        common = dict(
+        return await self._edit(
+            progress,
             image=("seed.png", seed_png, "image/png"),
             mask=("mask.png", mask_png, "image/png"),
             prompt=request.prompt,
+            safety_identifier=request.participant_hash,
+        )
+
+    async def paint(self, request: SketchRequest, progress: ProgressCallback) -> EditResult:
+        # The label map in its label colours is the input picture; the prompt says which colour
+        # is which thing. Without a mask the model repaints the whole picture.
+        sketch_png = imaging.encode_png(request.label_map.convert("RGB"))
+        return await self._edit(
+            progress,
+            image=("sketch.png", sketch_png, "image/png"),
+            prompt=request.prompt,
+            safety_identifier=request.participant_hash,
+        )
+
+    async def _edit(self, progress: ProgressCallback, **request: object) -> EditResult:
+        """One images.edit call (streamed when partial images are on), its errors made GenerationErrors."""
+        if self._client is None:
+            await self.start()
+        assert self._client is not None
+        partials = self.settings.openai_partial_images
+        started = time.perf_counter()
+        common = dict(
+            **request,
             model=self.model,
             n=1,
             size="auto",
             quality=self.settings.openai_quality,
             output_format="png",
-            safety_identifier=request.participant_hash,
         )
         try:
             if partials:

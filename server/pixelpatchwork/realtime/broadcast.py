@@ -65,7 +65,9 @@ class Broadcaster:
         """Send the outbox's events (after their transaction committed) and schedule its tallies."""
         for event in outbox.events:
             payload = event.payload
-            if payload.get("version") is None:
+            # Events that carry the room's version without advancing it say so with None;
+            # sketch operations have a sequence of their own and no version.
+            if "version" in payload and payload["version"] is None:
                 payload["version"] = await self._room_version(event.room_slug)
             try:
                 await self._emit(event.name, payload, channel(event.room_slug))

@@ -15,7 +15,7 @@ import socketio
 from itsdangerous import BadSignature
 from sqlalchemy.exc import DBAPIError
 
-from ..domain import rooms
+from ..domain import rooms, sketch
 from ..domain.clock import to_ms, utcnow
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
@@ -24,6 +24,7 @@ from ..domain.views import snapshot
 from ..protocol import CLIENT_EVENTS, event_payload_definition, validate
 from ..ratelimit import client_address
 from ..services import Services
+from . import game
 from .broadcast import channel
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,13 @@ class RoomNamespace(socketio.AsyncNamespace):
             "room:sync": self.sync,
             "vote:cast": self.cast_vote,
             "time:ping": self.time_ping,
+            "sketch:join": self.sketch_join,
+            "sketch:stroke": self.sketch_stroke,
+            "sketch:undo": self.sketch_undo,
+            "sketch:draft": self.sketch_draft,
+            "guess:cast": self.cast_guess,
         }
+        self.guess_counts = game.GuessCounts(services, lambda event, data, to: self.emit(event, data, room=to))
         assert set(self.handlers) == CLIENT_EVENTS, "every protocol client event needs a handler"
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
@@ -135,3 +142,74 @@ class RoomNamespace(socketio.AsyncNamespace):
 
     async def time_ping(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "client_time": data["client_time"], "server_time": to_ms(utcnow())}
+
+    async def _joined(self, sid: str, slug: str) -> dict[str, Any]:
+        state = await self.get_session(sid)
+        if slug not in state["rooms"]:
+            raise DomainError(409, "not_in_room", "join the room (room:join) before its sketch")
+        return state
+
+    async def sketch_join(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        await self._joined(sid, data["room"])
+        async with self.services.sessionmaker() as db:
+            room = await rooms.get_room(db, data["room"])
+            return {"ok": True, "sketch": await sketch.sketch_state(db, room)}
+
+    async def _sketch_op(self, sid: str, data: dict[str, Any], operation) -> Any:  # type: ignore[no-untyped-def]
+        """Run one stroke or undo for the connection's participant and publish it."""
+        state = await self._joined(sid, data["room"])
+        if not state.get("user_id"):
+            raise DomainError(401, "not_joined", "join the room with a nickname before drawing")
+        svc = self.services
+        svc.sketch_limiter.check(state["user_id"], "strokes")
+        outbox = Outbox()
+        async with svc.sessionmaker() as db:
+            room = await rooms.get_room(db, data["room"])
+            user = await get_user(db, state["user_id"])
+            result = await operation(db, room, user, outbox)
+        await svc.publish(outbox)
+        return result
+
+    async def sketch_stroke(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        view = await self._sketch_op(
+            sid, data, lambda db, room, user, outbox: sketch.add_stroke(db, room, user, data["round_id"], data["stroke"], outbox)
+        )
+        return {"ok": True, "stroke": view}
+
+    async def sketch_undo(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        done = await self._sketch_op(
+            sid, data, lambda db, room, user, outbox: sketch.undo_stroke(db, room, user, data["round_id"], outbox)
+        )
+        return {"ok": True, **done}
+
+    async def sketch_draft(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Relay a pointer and the points of a stroke in progress; nothing is stored. The drawer's
+        nickname is looked up once per connection and room."""
+        state = await self._joined(sid, data["room"])
+        user_id = state.get("user_id")
+        if not user_id:
+            raise DomainError(401, "not_joined", "join the room with a nickname before drawing")
+        svc = self.services
+        if not svc.draft_limiter.allow(user_id):
+            return error_ack("rate_limited", "you are sending pointer moves too fast; send about 30 a second")
+        nickname = state.get("drawer", {}).get(data["room"])
+        if nickname is None:
+            async with svc.sessionmaker() as db:
+                room = await rooms.get_room(db, data["room"])
+                user = await get_user(db, user_id)
+            if user is None or user.room_id != room.id or user.removed:
+                raise DomainError(401, "not_joined", "join this room with a nickname before drawing")
+            nickname = user.nickname
+            async with self.session(sid) as saved:
+                saved.setdefault("drawer", {})[data["room"]] = nickname
+        assert svc.drafts is not None
+        svc.drafts.add(data["room"], data["round_id"], {
+            "user_id": user_id, "nickname": nickname, "x": data["x"], "y": data["y"],
+            "tool": data.get("tool"), "label": data.get("label"), "size": data.get("size"),
+            "points": data.get("points", []), "start": bool(data.get("start", False)),
+        })
+        return {"ok": True}
+
+    async def cast_guess(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        state = await self.get_session(sid)
+        return await game.cast(self.services, self.guess_counts, state.get("user_id"), state["rooms"], data)

@@ -12,7 +12,7 @@ from ..domain import rooms, rounds, users
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
 from ..domain.nicknames import random_nickname
-from ..domain.images import check_generate_phase, clean_prompt, set_entry, submit_edit
+from ..domain.images import check_edit_round, clean_prompt, set_entry, submit_edit
 from ..domain.views import current_round, snapshot
 from ..generation.jobs import queue_position
 from ..protocol import LIMITS, validate
@@ -101,7 +101,7 @@ async def submit(slug: str):  # type: ignore[no-untyped-def]
         author = await require_participant(db, room)
         prompt = clean_prompt(body["prompt"])
         round_, seed = await current_round(db, room)
-        check_generate_phase(round_.phase)  # before decoding: a closed phase says so first
+        check_edit_round(round_)  # before decoding: a closed phase or a sketch round says so first
         try:
             data = imaging.decode_data_url(body["mask"], max_bytes=LIMITS["mask_max_bytes"])
             # Decoding runs in a thread: the event loop keeps serving the room meanwhile.

@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("kind", sa.String(length=8), nullable=False, server_default="edit"))
         batch.add_column(sa.Column("sketch_locked", sa.Boolean(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("sketch_seq", sa.BigInteger(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("sketch_palette", sa.String(length=40), nullable=True))
     with op.batch_alter_table("images") as batch:
         batch.add_column(sa.Column("sketch_key", sa.String(length=255), nullable=True))
     op.create_table(
@@ -47,6 +48,7 @@ def downgrade() -> None:
     with op.batch_alter_table("images") as batch:
         batch.drop_column("sketch_key")
     with op.batch_alter_table("rounds") as batch:
+        batch.drop_column("sketch_palette")
         batch.drop_column("sketch_seq")
         batch.drop_column("sketch_locked")
         batch.drop_column("kind")
