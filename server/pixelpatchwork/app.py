@@ -23,7 +23,8 @@ from .realtime.fanout import FanoutManager, install_fast_poll
 from .realtime.redis_manager import MonitoredRedisManager
 from .services import Services
 from .settings import Settings
-from .web import api, host, pages
+from .realtime.game import game_clock
+from .web import api, game, host, pages, sketch
 from .web.errors import register_error_handlers
 from .web.security import install_security_headers
 from .web.pages import CLIENT_DIST
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(host.bp)
+    app.register_blueprint(sketch.bp)
+    app.register_blueprint(game.bp)
     register_error_handlers(app)
     install_security_headers(app, settings)
 
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None, provider: Provider | None = Non
         )
         await ensure_join_code(services.sessionmaker, settings.default_room)
         services.background.append(asyncio.create_task(_deadline_clock(services), name="deadline-clock"))
+        services.background.append(asyncio.create_task(game_clock(services), name="game-clock"))
         if redis_manager is not None:
             redis_manager.start_watchdog()
         log.info(

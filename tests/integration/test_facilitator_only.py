@@ -32,7 +32,10 @@ async def test_the_socket_has_no_facilitator_events(make_settings) -> None:  # t
     from pixelpatchwork.protocol import CLIENT_EVENTS
     from tests.live import Screen, live_server
 
-    assert CLIENT_EVENTS == {"room:join", "room:sync", "vote:cast", "time:ping"}
+    assert CLIENT_EVENTS == {
+        "room:join", "room:sync", "vote:cast", "time:ping", "guess:cast",
+        "sketch:join", "sketch:stroke", "sketch:undo", "sketch:draft",
+    }
     async with live_server(create_app(make_settings())) as base:
         screen = Screen(base)
         try:
