@@ -8,10 +8,14 @@ import type {
   JoinRequest,
   Me,
   ModerationRequest,
+  PaintRequest,
+  PaletteRequest,
   PhaseRequest,
   RoomSettingsRequest,
   Round,
+  RoundKindRequest,
   Seed,
+  SketchLockRequest,
   Snapshot,
   SubmissionRequest,
 } from './generated/protocol';
@@ -163,6 +167,23 @@ export const hostApi = {
     ),
   /** Where the room's dataset zip downloads from (a streamed GET with the facilitator cookie). */
   exportPath: (slug: string) => `${hostRoom(slug)}/export.zip`,
+  /** Make the current round a sketch round or an edit round (409 round_started, wrong_phase). */
+  setRoundKind: (slug: string, kind: RoundKindRequest['kind']) =>
+    request<{ round: Round }>('POST', `${hostRoom(slug)}/round-kind`, { kind } satisfies RoundKindRequest),
+  palettes: (slug: string) =>
+    request<{ palettes: { name: string; title: string; labels: string[] }[]; current: string }>(
+      'GET',
+      `${hostRoom(slug)}/palettes`,
+    ),
+  setPalette: (slug: string, palette: string) =>
+    request<{ round: Round }>('POST', `${hostRoom(slug)}/sketch/palette`, { palette } satisfies PaletteRequest),
+  lockSketch: (slug: string, locked: boolean) =>
+    request<{ round: Round }>('POST', `${hostRoom(slug)}/sketch/lock`, { locked } satisfies SketchLockRequest),
+  clearSketch: (slug: string) =>
+    request<{ seq: number; removed: number }>('POST', `${hostRoom(slug)}/sketch/clear`, {}),
+  /** A sketch round as a COCO dataset zip (a GET with the facilitator cookie). */
+  sketchCocoPath: (slug: string, roundNumber: number) =>
+    `${hostRoom(slug)}/rounds/${roundNumber}/sketch-coco.zip`,
 };
 
 export const api = {
@@ -182,6 +203,12 @@ export const api = {
   /** 404 join_code_unknown for a code no room has (case and spaces do not matter). */
   findRoomByCode: (code: string) =>
     request<{ room: CodeRoom }>('GET', `/api/join/${encodeURIComponent(code)}`),
+  /** "Paint it": a rendering of the sketch as it is now (422 sketch_empty, 429 quota_exceeded). */
+  paintSketch: (slug: string, body: PaintRequest) =>
+    request<{ image: Image; job_id: number }>('POST', `${room(slug)}/sketch/paint`, body),
+  /** A finished picture as a PNG download at a chosen size (cropped to fill). */
+  downloadPath: (slug: string, imageId: number, width: number, height: number) =>
+    `${room(slug)}/images/${imageId}/download?width=${width}&height=${height}`,
   lineage: (slug: string) => request<{ steps: LineageStep[] }>('GET', `${room(slug)}/lineage`),
   getHostSession: () => request<{ facilitator: boolean }>('GET', '/api/host/session'),
   hostSignIn: (body: FacilitatorSignIn) => request<void>('POST', '/api/host/session', body),

@@ -14,9 +14,16 @@ import {
   type ServerEventName,
   type ServerEventPayloads,
   type SessionEndedEvent,
+  type SketchDraftRequest,
+  type SketchDraftsEvent,
+  type SketchOpEvent,
+  type SketchState,
+  type SketchStroke,
   type Tally,
+  type GuessValue,
   type VoteValue,
 } from './generated/protocol';
+import { applyMyGuess } from './game';
 import {
   type AnyServerEvent,
   type RoomState,
@@ -33,7 +40,7 @@ import {
 export interface SocketLike {
   readonly connected: boolean;
   on(event: string, listener: (...args: any[]) => void): unknown;
-  emit(event: string, payload: unknown, ack: (response: any) => void): unknown;
+  emit(event: string, payload: unknown, ack?: (response: any) => void): unknown;
   connect(): unknown;
   disconnect(): unknown;
 }
@@ -67,6 +74,12 @@ export interface ConnectionOptions {
 
 type Listener = (state: StoreState) => void;
 
+/** Hears the room's sketch traffic, which has its own numbering (not the room version). */
+export interface SketchListener {
+  op(event: SketchOpEvent): void;
+  drafts(event: SketchDraftsEvent): void;
+}
+
 // Past this many events in one snapshot wait, a fresh snapshot is cheaper than a replay.
 const MAX_BUFFER = 2000;
 
@@ -80,6 +93,7 @@ export class RoomConnection {
   private state: StoreState = { status: 'connecting', room: null, error: null };
   private readonly listeners = new Set<Listener>();
   private readonly endedListeners = new Set<(event: SessionEndedEvent) => void>();
+  private readonly sketchListeners = new Set<SketchListener>();
   private buffer: AnyServerEvent[] = [];
   private awaiting = false;
   private overflowed = false;
@@ -171,6 +185,18 @@ export class RoomConnection {
       this.set({ room: applyVoteAck(this.state.room, ack.image_id, ack.value, ack.tally) });
     }
     return ack.tally;
+  }
+
+  /** Our guess on the game picture (once per picture); the ack's count shows at once. */
+  async castGuess(itemId: number, guess: GuessValue): Promise<void> {
+    const ack = await this.call(CLIENT_EVENTS.GUESS_CAST, { room: this.slug, item_id: itemId, guess });
+    if (!ack || ack.ok !== true) {
+      const error = ack?.error;
+      throw new SocketError(error?.code ?? 'error', error?.message ?? t('game.guessRefused'));
+    }
+    if (this.state.room) {
+      this.set({ room: { ...this.state.room, game: applyMyGuess(this.state.room.game, ack.item_id, ack.guess, ack.guesses) } });
+    }
   }
 
   /** Shows our own submission at once, before its image:added event arrives. */
@@ -270,6 +296,34 @@ export class RoomConnection {
     }, delay);
   }
 
+  /** The current round's sketch (and the room's sketch events keep coming to listeners). */
+  async joinSketch(): Promise<SketchState> {
+    const ack = await this.call(CLIENT_EVENTS.SKETCH_JOIN, { room: this.slug });
+    if (!ack || ack.ok !== true) throw ackError(ack, t('sketch.loadFailed'));
+    return ack.sketch;
+  }
+
+  async sendStroke(roundId: number, stroke: Omit<SketchStroke, 'seq' | 'user_id'>): Promise<SketchStroke> {
+    const ack = await this.call(CLIENT_EVENTS.SKETCH_STROKE, { room: this.slug, round_id: roundId, stroke });
+    if (!ack || ack.ok !== true) throw ackError(ack, t('sketch.strokeRefused'));
+    return ack.stroke;
+  }
+
+  async undoStroke(roundId: number): Promise<void> {
+    const ack = await this.call(CLIENT_EVENTS.SKETCH_UNDO, { room: this.slug, round_id: roundId });
+    if (!ack || ack.ok !== true) throw ackError(ack, t('sketch.undoFailed'));
+  }
+
+  /** Pointer and stroke-in-progress points: volatile, sent without waiting for an answer. */
+  sendDraft(draft: Omit<SketchDraftRequest, 'room'>): void {
+    if (this.socket?.connected) this.socket.emit(CLIENT_EVENTS.SKETCH_DRAFT, { room: this.slug, ...draft });
+  }
+
+  onSketch(listener: SketchListener): () => void {
+    this.sketchListeners.add(listener);
+    return () => this.sketchListeners.delete(listener);
+  }
+
   /** Hears session:ended (a participant removed by the facilitator) for this room. */
   onSessionEnded(listener: (event: SessionEndedEvent) => void): () => void {
     this.endedListeners.add(listener);
@@ -277,6 +331,15 @@ export class RoomConnection {
   }
 
   private onServerEvent<E extends ServerEventName>(event: E, payload: ServerEventPayloads[E]) {
+    if (event === SERVER_EVENTS.SKETCH_OP || event === SERVER_EVENTS.SKETCH_DRAFTS) {
+      const sketch = payload as SketchOpEvent | SketchDraftsEvent;
+      if (sketch?.room !== this.slug) return;
+      for (const listener of this.sketchListeners) {
+        if (event === SERVER_EVENTS.SKETCH_OP) listener.op(sketch as SketchOpEvent);
+        else listener.drafts(sketch as SketchDraftsEvent);
+      }
+      return;
+    }
     if (event === SERVER_EVENTS.SESSION_ENDED) {
       const ended = payload as SessionEndedEvent;
       if (ended?.room === this.slug) for (const listener of this.endedListeners) listener(ended);
@@ -335,4 +398,9 @@ export class RoomConnection {
     // Countdowns read the clock on their own timer; a nudge makes them use it at once.
     this.set({});
   }
+}
+
+function ackError(ack: { ok: boolean; error?: { code: string; message: string } } | undefined, fallback: string) {
+  const error = ack && ack.ok === false ? ack.error : undefined;
+  return new SocketError(error?.code ?? 'error', error?.message ?? fallback);
 }

@@ -1,6 +1,7 @@
 // Pure room-state reducer. No DOM, no socket: socket.ts feeds it and views read it, so
 // every ordering rule of the protocol (versions, gaps, tally seqs) is testable here.
 import { quotaAfter } from './entries';
+import { type Game, applyGameEvent, applyGuessCount, gameFromSnapshot } from './game';
 import type {
   Image,
   ImageStatus,
@@ -82,6 +83,8 @@ export interface RoomState {
   selfVotes: boolean;
   /** Entries reach others' screens and the vote only once the facilitator approves them. */
   requiresApproval: boolean;
+  /** The "AI or human?" picture on the screens, with the viewer's guess (null: none). */
+  game: Game;
 }
 
 export interface ApplyResult {
@@ -163,6 +166,7 @@ export function applySnapshot(snapshot: Snapshot, prev: RoomState | null = null)
     votingPhases: snapshot.voting?.phases ?? ['vote'],
     selfVotes: snapshot.voting?.self_votes === true,
     requiresApproval: snapshot.room.requires_approval === true,
+    game: gameFromSnapshot(snapshot.game),
   };
 }
 
@@ -247,7 +251,8 @@ export function applyEvent<E extends ServerEventName>(
   payload: ServerEventPayloads[E],
 ): ApplyResult {
   const unchanged = { state, needResync: false };
-  if (!payload || typeof payload !== 'object' || typeof payload.version !== 'number') {
+  // Sketch events carry no room version (they have their own numbering; see sketch-state.ts).
+  if (!payload || typeof payload !== 'object' || !('version' in payload) || typeof payload.version !== 'number') {
     return unchanged;
   }
   if (payload.room !== state.room.slug) return unchanged;
@@ -265,6 +270,15 @@ export function applyEvent<E extends ServerEventName>(
           : upsertImage(state, e.payload.image);
       return { state: { ...next, version }, needResync: false };
     }
+    case 'game:updated': {
+      const version = e.payload.version;
+      if (version <= state.version) return unchanged;
+      if (version > state.version + 1) return { state, needResync: true };
+      return { state: { ...state, game: applyGameEvent(state.game, e.payload), version }, needResync: false };
+    }
+    case 'game:guesses':
+      if (e.payload.version > state.version) return { state, needResync: true };
+      return { state: { ...state, game: applyGuessCount(state.game, e.payload) }, needResync: false };
     case 'image:progress':
       if (e.payload.version > state.version) return { state, needResync: true };
       return { state: applyProgress(state, e.payload), needResync: false };

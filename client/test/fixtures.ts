@@ -43,6 +43,8 @@ export function round(overrides: Partial<Round> = {}): Round {
     deadline: null,
     phase_started_at: 1_700_000_000_000,
     winner_id: null,
+    kind: 'edit',
+    sketch: null,
     paused: false,
     remaining_s: null,
     ...overrides,

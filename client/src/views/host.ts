@@ -10,10 +10,12 @@ import { parseDuration, phaseName, sentence, transitionLabel } from './format';
 import { showSignIn } from './signin';
 import { Gallery } from './gallery';
 import { type ClockAction, ClockControls } from './host-clock';
+import { GamePanel } from './host-game';
 import { ModerationPanel } from './host-moderation';
 import { PeoplePanel } from './host-people';
 import { type PanelHooks, RoomsPanel, consoleRoom } from './host-rooms';
 import { SettingsPanel } from './host-settings';
+import { SketchPanel } from './host-sketch';
 import { RoundStatusPanel } from './host-status';
 import { type SharePanel, sharePanel } from './invite';
 import { langSwitch } from './lang-switch';
@@ -79,6 +81,8 @@ class HostConsole {
   private readonly settings: SettingsPanel;
   private readonly moderation: ModerationPanel;
   private readonly people: PeoplePanel;
+  private readonly game: GamePanel;
+  private readonly sketch: SketchPanel;
   private seenVersion = -1;
   private currentPhase: Phase | null = null;
   private clockRound: RoundClock | null = null;
@@ -112,6 +116,8 @@ class HostConsole {
     this.settings = new SettingsPanel(slug, hooks);
     this.moderation = new ModerationPanel(slug, hooks);
     this.people = new PeoplePanel(slug, hooks);
+    this.game = new GamePanel(slug, hooks);
+    this.sketch = new SketchPanel(slug, hooks);
     this.rooms.onRoom = (room) => {
       this.settings.show(room);
       this.moderation.setRequiresApproval(room.requires_approval);
@@ -174,6 +180,8 @@ class HostConsole {
           this.notice,
         ),
         this.status.element,
+        this.sketch.element,
+        this.game.element,
         this.moderation.element,
         this.people.element,
         this.settings.element,
@@ -187,6 +195,8 @@ class HostConsole {
     this.timer = window.setInterval(() => this.tick(), 250);
     void this.rooms.load();
     this.people.start();
+    this.game.load(() => this.connection.clock.now());
+    void this.sketch.start();
   }
 
   private render(store: StoreState): void {
@@ -210,11 +220,13 @@ class HostConsole {
     this.clockRound = round;
     this.clock.update(round);
     this.status.update(state);
+    this.sketch.update(round);
     if (round.phase !== this.currentPhase) {
       this.currentPhase = round.phase;
       this.renderActions(round.phase);
     }
     this.gallery.update(state);
+    this.game.update(state.game);
     // The room list and PATCH answers keep it current; the first snapshot gives a start.
     if (this.seenVersion < 0) this.moderation.setRequiresApproval(state.room.requires_approval);
     // Every image:added / image:updated (and new round) advances the version.
@@ -319,6 +331,7 @@ class HostConsole {
     this.countdown.hidden = text === null;
     this.countdown.dataset['paused'] = String(round?.paused === true);
     if (text !== null) setText(this.countdown, text);
+    this.game.tick();
   }
 
   private teardown(): void {

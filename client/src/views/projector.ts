@@ -15,7 +15,9 @@ import { phaseHint, phaseName } from './format';
 import { JoinPanel } from './projector-join';
 import { ProjectorGallery } from './projector-gallery';
 import { PastWinnersStrip } from './projector-strip';
+import { ProjectorGame } from './projector-game';
 import { type RevealData, RevealView } from './reveal';
+import { SketchBoard } from './sketch-board';
 
 const DECIDED: ReadonlySet<Phase> = new Set<Phase>(['reveal', 'closed']);
 
@@ -54,6 +56,8 @@ class ProjectorView {
   private readonly gallery = new ProjectorGallery();
   private readonly reveal = new RevealView();
   private readonly strip = new PastWinnersStrip();
+  private readonly game = new ProjectorGame();
+  private readonly sketch: SketchBoard;
   private state: RoomState | null = null;
   private countdownShown: string | null = null;
   /** A closed round's reveal, kept up until holdUntil while the next round runs. */
@@ -70,6 +74,7 @@ class ProjectorView {
     private readonly holdMs: number,
   ) {
     this.connection = new RoomConnection(slug);
+    this.sketch = new SketchBoard(this.connection, { readOnly: true });
   }
 
   start(): void {
@@ -88,10 +93,12 @@ class ProjectorView {
         'main',
         { class: 'pj-main' },
         seedFigure,
+        this.sketch.element,
         this.join.element,
         this.gallery.element,
         this.reveal.element,
       ),
+      this.game.element,
       this.strip.element,
     );
     this.root.replaceChildren(this.screen);
@@ -120,6 +127,10 @@ class ProjectorView {
     setText(this.hint, phaseHint(round.phase));
     this.screen.dataset['phase'] = round.phase;
     this.phase.dataset['phase'] = round.phase;
+    if (reconnected) this.sketch.resync();
+    this.sketch.setRound(round, false);
+    // A sketch round shows the room's sketch where the seed would be.
+    seedFigureHidden(this.seed, round.kind === 'sketch');
     setAttr(this.seed, 'src', round.seed.url);
     setAttr(this.seed, 'alt', t('projector.seedAlt'));
     setText(this.seedCaption, t('projector.seedOfRound', { n: round.number }));
@@ -194,6 +205,10 @@ class ProjectorView {
     this.screen.dataset['mode'] = reveal ? 'reveal' : 'live';
     this.reveal.element.hidden = reveal === null;
     if (reveal) this.reveal.show(reveal);
+    // A game picture takes the screen while it is up; the round carries on underneath.
+    const now = this.connection.clock.now();
+    this.screen.dataset['game'] = state.game ? 'on' : 'off';
+    this.game.update(state.game, now);
   }
 
   private renderCountdown(countdown: Countdown): void {
@@ -210,4 +225,9 @@ class ProjectorView {
       this.countdown.replaceChildren(line ?? '');
     }
   }
+}
+
+function seedFigureHidden(seed: HTMLElement, hidden: boolean): void {
+  const figure = seed.closest('figure');
+  if (figure) figure.hidden = hidden;
 }

@@ -2,15 +2,19 @@
 import { ApiError, api } from '../api';
 import { roundCountdownText } from '../clock';
 import { Toast, el, setText } from '../dom';
-import type { Image, Me, VoteValue } from '../generated/protocol';
+import type { GuessValue, Image, Me, VoteValue } from '../generated/protocol';
 import { getLanguage, t, tNodes } from '../i18n';
 import { RoomConnection, type StoreState } from '../socket';
 import type { RoomState } from '../state';
+import { BackgroundDownload } from './background-download';
 import { Composer } from './composer';
 import { phaseHint, phaseName, sentence, votesCastText, winnerRuleText } from './format';
 import { Gallery } from './gallery';
+import { GamePlay } from './game-play';
 import { InviteBox, lineagePath } from './invite';
 import { langSwitch } from './lang-switch';
+import { PaintForm } from './paint-form';
+import { SketchBoard } from './sketch-board';
 import { MySubmissions } from './submissions';
 
 export async function mountRoom(root: HTMLElement, slug: string): Promise<void> {
@@ -65,9 +69,15 @@ class RoomView {
   });
   private readonly fatal = el('p', { class: 'error-text', role: 'alert', hidden: true });
   private readonly composer: Composer;
+  private readonly sketch: SketchBoard;
+  private readonly paintForm: PaintForm;
+  private readonly download: BackgroundDownload;
+  private lastStatus: StoreState['status'] | null = null;
   private readonly mine: MySubmissions;
   private readonly gallery: Gallery;
   private readonly invite = new InviteBox('room');
+  private readonly game = new GamePlay((itemId, guess) => this.guess(itemId, guess));
+  private gameId: number | null = null;
   private state: RoomState | null = null;
   private roundId: number | null = null;
   /** The round whose winner the reveal already announced. */
@@ -85,6 +95,12 @@ class RoomView {
       // The new seed comes with a fresh snapshot; the composer already cleared the mask.
       () => this.connection.resync(),
     );
+    this.sketch = new SketchBoard(this.connection, {
+      readOnly: false,
+      onError: (message) => this.toast.show(sentence(message)),
+    });
+    this.paintForm = new PaintForm(slug, (image) => this.connection.noteSubmission(image));
+    this.download = new BackgroundDownload(slug);
     this.mine = new MySubmissions(async (image, entered) => {
       const answer = await api.setEntry(this.slug, image.id, entered);
       this.connection.noteEntry(answer.image);
@@ -126,6 +142,7 @@ class RoomView {
       'main',
       {},
       this.fatal,
+      this.game.element,
       this.banner,
       this.hint,
       this.voteStatus,
@@ -133,7 +150,8 @@ class RoomView {
         'div',
         { class: 'room-layout' },
         this.composer.element,
-        el('div', { class: 'side' }, this.mine.element),
+        this.sketch.element,
+        el('div', { class: 'side' }, this.paintForm.element, this.mine.element, this.download.element),
         this.gallery.element,
       ),
       this.toast.element,
@@ -181,6 +199,9 @@ class RoomView {
     this.connStatus.dataset['status'] = store.status;
     this.fatal.hidden = store.status !== 'error';
     if (store.status === 'error' && store.error) setText(this.fatal, store.error.message);
+    // Back from being offline: the sketch operations missed meanwhile come with a fresh copy.
+    if (store.status === 'live' && this.lastStatus !== null && this.lastStatus !== 'live') this.sketch.resync();
+    this.lastStatus = store.status;
     if (!store.room) return;
     // The REST session is the fallback identity if the socket handshake lacked the cookie.
     const state: RoomState = store.room.me ? store.room : { ...store.room, me: this.me };
@@ -196,7 +217,7 @@ class RoomView {
     setText(this.roundNumber, String(round.number));
     setText(this.phaseBadge, phaseName(round.phase));
     this.phaseBadge.dataset['phase'] = round.phase;
-    setText(this.hint, phaseHint(round.phase));
+    setText(this.hint, round.kind === 'sketch' && round.phase === 'generate' ? t('sketch.phaseHint') : phaseHint(round.phase));
     this.composer.setRound(round, isNewRound);
     this.composer.setLimits({
       quota: state.quota,
@@ -204,11 +225,21 @@ class RoomView {
       entrySelection: state.entrySelection,
     });
     this.composer.setOpen(round.phase === 'generate', t('room.submissionsClosed'));
+    this.composer.element.hidden = round.kind === 'sketch';
+    this.sketch.setRound(round, true);
+    this.paintForm.setRound(round);
+    this.download.setSeed(round.seed.id);
     this.mine.update(state);
     this.gallery.update(state);
     this.renderVoteStatus(state);
     if (isNewRound && previous) this.announceWinner(previous, state);
     else if (round.phase === 'reveal') this.announceReveal(state);
+    this.game.update(state.game, this.connection.clock.now());
+    // A new game picture comes into view (it is above the round's tools).
+    if (state.game && state.game.id !== this.gameId && previous) {
+      this.game.element.scrollIntoView({ block: 'start' });
+    }
+    this.gameId = state.game?.id ?? null;
     this.tick();
   }
 
@@ -228,6 +259,7 @@ class RoomView {
     this.countdown.hidden = text === null;
     this.countdown.dataset['paused'] = String(round?.paused === true);
     if (text !== null) setText(this.countdown, text);
+    this.game.tick(this.connection.clock.now());
   }
 
   /** The reveal names the winner at once, before the next round makes it the seed. */
@@ -275,6 +307,15 @@ class RoomView {
       },
       () => undefined,
     );
+  }
+
+  private async guess(itemId: number, guess: GuessValue): Promise<void> {
+    try {
+      await this.connection.castGuess(itemId, guess);
+    } catch (err) {
+      // The server's words (the time is up, a guess cannot be changed, ...).
+      this.toast.show(err instanceof Error ? sentence(err.message) : t('game.guessRefused'));
+    }
   }
 
   private async vote(image: Image, value: VoteValue): Promise<void> {
