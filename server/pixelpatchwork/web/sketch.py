@@ -25,7 +25,7 @@ from ..sketch import coco, paint
 from ..sketch.labels import load_labels
 from ..sketch.raster import digest, histogram
 from .api import json_body
-from .auth import check_csrf, current_user, limit_address, require_participant, services
+from .auth import check_csrf, current_user, limit_address, require_facilitator, require_participant, services
 from .host import facilitator_room
 
 bp = Blueprint("sketch", __name__, url_prefix="/api")
@@ -137,6 +137,7 @@ async def download(slug: str, image_id: int):  # type: ignore[no-untyped-def]
 
 
 async def _round_change(slug: str, definition: str, action):  # type: ignore[no-untyped-def]
+    require_facilitator()  # before the body: a participant learns nothing about the route
     body = await json_body(definition)
     outbox = Outbox()
     async with facilitator_room(slug) as (svc, db, room):
@@ -174,6 +175,7 @@ async def lock(slug: str):  # type: ignore[no-untyped-def]
 @bp.post("/host/rooms/<slug>/sketch/clear")
 async def clear(slug: str):  # type: ignore[no-untyped-def]
     """Wipe the current round's sketch (its strokes stay in the history)."""
+    require_facilitator()
     await json_body("EmptyRequest")
     outbox = Outbox()
     async with facilitator_room(slug) as (svc, db, room):
