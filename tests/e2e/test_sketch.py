@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import FACILITATOR_TOKEN
+from tests.e2e.a11y import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -109,6 +110,17 @@ async def test_two_people_draw_one_sketch_and_paint_it(browser, site, artifacts)
     await bob.get_by_test_id("sketch-board").screenshot(path=artifacts / "sketch-bob.png")
     await projector.screenshot(path=artifacts / "sketch-projector.png")
     assert (artifacts / "sketch-alice.png").stat().st_size > 0
+    # The sketch's controls and the projector's sketch pass the same accessibility audit as
+    # every page (axe is injected, so these pages run without the site's CSP).
+    audit_ctx = await browser.new_context(bypass_csp=True, storage_state=await contexts[0].storage_state(),
+                                          viewport={"width": 1280, "height": 1000})
+    audited = await audit_ctx.new_page()
+    for path, state in (("/room/main", "room with a sketch"), ("/projector/main", "projector with a sketch")):
+        await audited.goto(site + path)
+        await audited.get_by_test_id("sketch-map").wait_for()
+        await audited.wait_for_function("() => document.querySelector('[data-testid=sketch-board]').dataset.seq === '5'")
+        assert await axe_violations(audited, state) == []
+    await audit_ctx.close()
 
     # Paint it: the rendering arrives among Bob's attempts.
     await bob.get_by_test_id("sketch-style").fill("watercolour")

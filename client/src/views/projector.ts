@@ -124,7 +124,7 @@ class ProjectorView {
     setText(this.roomName, state.room.name);
     setText(this.roundLabel, t('projector.round', { n: round.number }));
     setText(this.phase, phaseName(round.phase));
-    setText(this.hint, phaseHint(round.phase));
+    setText(this.hint, round.kind === 'sketch' && round.phase === 'generate' ? t('projector.sketch') : phaseHint(round.phase));
     this.screen.dataset['phase'] = round.phase;
     this.phase.dataset['phase'] = round.phase;
     if (reconnected) this.sketch.resync();
