@@ -19,6 +19,8 @@ from tests.live import Screen, live_server
 from tests.stack import SECRET
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.redis]
+
+
 async def test_one_process_on_mariadb_s3_redis_and_openai(stack_env, make_settings, fake_openai, s3) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(
         database_url=stack_env["DATABASE_URL"], redis_url=stack_env["REDIS_URL"], redis_channel=stack_env["REDIS_CHANNEL"],

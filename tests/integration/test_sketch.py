@@ -252,3 +252,36 @@ async def test_paint_vote_and_the_winner_becomes_the_seed(screens) -> None:  # t
     assert np.array_equal(label_map_from_coco(dataset, rendering_entry["id"])[::2, ::2], decoded)
     assert (await alice.http.get("/api/host/rooms/main/rounds/2/sketch-coco.zip", headers=HOST)).status_code == 404
     assert (await bob.http.get("/api/host/rooms/main/rounds/1/sketch-coco.zip")).status_code == 401
+
+
+async def test_openai_gets_the_label_map_and_a_prompt_of_its_labels(make_settings, fake_openai) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(openai_api_key="sk-test-key", openai_base_url=fake_openai.base_url)
+    async with live_server(create_app(settings)) as base:
+        alice = Screen(base)
+        try:
+            await alice.join_as("Alice")
+            await alice.connect()
+            round_ = await make_sketch_round(alice)
+            await stroke(alice, round_["id"], {"tool": "brush", "label": SKY, "size": 64, "points": [[0, 20], [511, 20], [511, 70], [0, 70]]})
+            await stroke(alice, round_["id"], {"tool": "brush", "label": GRASS, "size": 64, "points": [[0, 330], [511, 330], [511, 370], [0, 370]]})
+            painted = await alice.http.post("/api/rooms/main/sketch/paint", json={"round_id": round_["id"], "style": "oil painting"})
+            assert painted.status_code == 202, painted.text
+            image_id = painted.json()["image"]["id"]
+            done = await alice.wait_for("image:updated", lambda d: d["image"]["id"] == image_id and d["image"]["status"] in ("done", "failed"), timeout=20)
+            assert done["image"]["status"] == "done", done["image"]["error"]
+            assert done["image"]["provider"] == "openai" and not done["image"]["offline"]
+            assert any(e["image_id"] == image_id and e["preview_url"] for e in alice.events["image:progress"]), "previews stream"
+
+            request = fake_openai.edit_requests[-1]
+            assert request.mask is None, "the whole picture is painted: no mask"
+            assert request.image_sizes == [(1024, 768)]
+            prompt = request.prompt or ""
+            lines = prompt.splitlines()
+            assert any(line.startswith("- ") and "= sky (" in line and "top" in line for line in lines), prompt
+            assert any(line.startswith("- ") and "= grass (" in line and "bottom" in line for line in lines), prompt
+            assert prompt.endswith("Style: oil painting")
+            picture = await alice.http.get(done["image"]["url"])
+            with Image.open(io.BytesIO(picture.content)) as rendered:
+                assert rendered.size == (1024, 768)
+        finally:
+            await alice.close()
