@@ -7,6 +7,7 @@ change happens and the others learn that the phase already moved.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -198,8 +199,9 @@ async def lineage(session: AsyncSession, storage: Storage, policy: RoomPolicy, r
 
 
 
-async def _clock_change(session: AsyncSession, storage: Storage, room: Room, outbox: Outbox, change) -> dict:  # type: ignore[no-untyped-def]
-    """Apply `change(round_, now)` to the current round's clock and announce the new round."""
+async def change_current_round(session: AsyncSession, storage: Storage, room: Room, outbox: Outbox, change) -> dict:  # type: ignore[no-untyped-def]
+    """Apply `change(round_, now)` (a function or a coroutine function) to the current round
+    under its row lock and announce the round as it is then."""
     version = await bump_version(session, room.id)
     round_ = await session.scalar(
         select(Round).where(Round.room_id == room.id).order_by(Round.number.desc()).limit(1).with_for_update()
@@ -207,7 +209,9 @@ async def _clock_change(session: AsyncSession, storage: Storage, room: Room, out
     assert round_ is not None
     if round_.phase == "closed":
         raise conflict("phase_changed", "the round is closed")
-    change(round_, utcnow())
+    changed = change(round_, utcnow())
+    if inspect.isawaitable(changed):
+        await changed
     await session.flush()
     seed = await session.get(Image, round_.seed_image_id)
     assert seed is not None
@@ -228,7 +232,7 @@ async def pause(session: AsyncSession, storage: Storage, room: Room, outbox: Out
         round_.paused_remaining_s = max(0.0, (round_.deadline - now).total_seconds())
         round_.deadline = None
 
-    return await _clock_change(session, storage, room, outbox, change)
+    return await change_current_round(session, storage, room, outbox, change)
 
 
 async def resume(session: AsyncSession, storage: Storage, room: Room, outbox: Outbox) -> dict:
@@ -240,7 +244,7 @@ async def resume(session: AsyncSession, storage: Storage, room: Room, outbox: Ou
         round_.deadline = now + timedelta(seconds=round_.paused_remaining_s)
         round_.paused_remaining_s = None
 
-    return await _clock_change(session, storage, room, outbox, change)
+    return await change_current_round(session, storage, room, outbox, change)
 
 
 async def extend(session: AsyncSession, storage: Storage, room: Room, seconds: int, outbox: Outbox) -> dict:
@@ -254,4 +258,4 @@ async def extend(session: AsyncSession, storage: Storage, room: Room, seconds: i
         else:
             round_.deadline = now + timedelta(seconds=seconds)
 
-    return await _clock_change(session, storage, room, outbox, change)
+    return await change_current_round(session, storage, room, outbox, change)

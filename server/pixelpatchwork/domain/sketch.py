@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,8 @@ from .events import Outbox
 from .images import check_generate_phase, queue_generation
 from .policy import RoomPolicy
 from .rooms import bump_version
-from .views import current_round, round_view
+from .rounds import change_current_round
+from .views import current_round
 
 
 def round_palette(round_: Round) -> Palette:
@@ -187,37 +189,21 @@ async def clear(session: AsyncSession, room: Room, outbox: Outbox) -> dict[str, 
     return {"seq": seq, "removed": len(removed)}
 
 
-async def _round_change(session: AsyncSession, storage: Storage, room: Room, outbox: Outbox, change) -> dict:  # type: ignore[no-untyped-def]
-    """Apply `change(round_)` to the current round and announce it as a round update."""
-    version = await bump_version(session, room.id)
-    round_ = await session.scalar(
-        select(Round).where(Round.room_id == room.id).order_by(Round.number.desc()).limit(1).with_for_update()
-    )
-    assert round_ is not None
-    await change(round_)
-    await session.flush()
-    round_, seed = await current_round(session, room)
-    view = await round_view(storage, round_, seed)
-    await session.commit()
-    outbox.add(room.slug, "round:updated", {"version": version, "round": view, "winner": None})
-    return view
-
-
 async def set_locked(session: AsyncSession, storage: Storage, room: Room, locked: bool, outbox: Outbox) -> dict:
     """Lock the current round's sketch (nobody draws) or unlock it."""
 
-    async def change(round_: Round) -> None:
+    async def change(round_: Round, _now: datetime) -> None:
         if round_.kind != "sketch":
             raise conflict("not_a_sketch_round", "the current round is not a sketch round")
         round_.sketch_locked = locked
 
-    return await _round_change(session, storage, room, outbox, change)
+    return await change_current_round(session, storage, room, outbox, change)
 
 
 async def set_kind(session: AsyncSession, storage: Storage, room: Room, kind: str, outbox: Outbox) -> dict:
     """Make the current round a sketch round or an edit round, before anyone has worked in it."""
 
-    async def change(round_: Round) -> None:
+    async def change(round_: Round, _now: datetime) -> None:
         if round_.kind == kind:
             return
         if round_.phase not in ("lobby", "generate"):
@@ -233,19 +219,19 @@ async def set_kind(session: AsyncSession, storage: Storage, room: Room, kind: st
         round_.sketch_locked = False
         round_.sketch_palette = room.sketch_palette if kind == "sketch" else None
 
-    return await _round_change(session, storage, room, outbox, change)
+    return await change_current_round(session, storage, room, outbox, change)
 
 
 async def set_palette(session: AsyncSession, storage: Storage, room: Room, name: str, outbox: Outbox) -> dict:
     """Choose the room's label palette; a sketch round in progress draws with it from now on."""
     load_labels().palette(name)  # refuses an unknown name
 
-    async def change(round_: Round) -> None:
+    async def change(round_: Round, _now: datetime) -> None:
         room.sketch_palette = name
         if round_.kind == "sketch":
             round_.sketch_palette = name
 
-    return await _round_change(session, storage, room, outbox, change)
+    return await change_current_round(session, storage, room, outbox, change)
 
 
 async def paint(

@@ -36,7 +36,8 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from ..domain.errors import invalid
-from .labels import LabelSet, Palette, load_labels
+from .labels import LabelSet, Palette
+from .paint import label_image
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -177,11 +178,7 @@ def label_map_from_coco(dataset: dict[str, Any], image_id: int) -> np.ndarray:
 
 def write_label_png(label_map: np.ndarray, path: Path, labels: LabelSet | None = None) -> None:
     """The map as an indexed PNG: pixel values are the label ids, the palette their colours."""
-    labels = labels or load_labels()
-    height, width = label_map.shape
-    image = Image.frombytes("P", (width, height), np.ascontiguousarray(label_map, dtype=np.uint8).tobytes())
-    image.putpalette([channel for rgb in labels.color_table() for channel in rgb])
-    image.save(path, format="PNG")
+    label_image(label_map, labels).save(path, format="PNG")
 
 
 def read_label_png(path: Path) -> np.ndarray:

@@ -84,7 +84,9 @@ async def change_phase(slug: str):  # type: ignore[no-untyped-def]
     return jsonify({"round": view})
 
 
-async def _clock(slug: str, definition: str, action):  # type: ignore[no-untyped-def]
+async def round_change(slug: str, definition: str, action):  # type: ignore[no-untyped-def]
+    """A facilitator's change of the current round: check the body, run `action(db, storage,
+    room, body, outbox)` and publish; answers {"round": Round}."""
     require_facilitator()
     body = await json_body(definition)
     svc = services()
@@ -98,17 +100,17 @@ async def _clock(slug: str, definition: str, action):  # type: ignore[no-untyped
 
 @bp.post("/rooms/<slug>/pause")
 async def pause(slug: str):  # type: ignore[no-untyped-def]
-    return await _clock(slug, "EmptyRequest", lambda db, storage, room, body, outbox: rounds.pause(db, storage, room, outbox))
+    return await round_change(slug, "EmptyRequest", lambda db, storage, room, body, outbox: rounds.pause(db, storage, room, outbox))
 
 
 @bp.post("/rooms/<slug>/resume")
 async def resume(slug: str):  # type: ignore[no-untyped-def]
-    return await _clock(slug, "EmptyRequest", lambda db, storage, room, body, outbox: rounds.resume(db, storage, room, outbox))
+    return await round_change(slug, "EmptyRequest", lambda db, storage, room, body, outbox: rounds.resume(db, storage, room, outbox))
 
 
 @bp.post("/rooms/<slug>/extend")
 async def extend(slug: str):  # type: ignore[no-untyped-def]
-    return await _clock(
+    return await round_change(
         slug, "ExtendRequest", lambda db, storage, room, body, outbox: rounds.extend(db, storage, room, body["seconds"], outbox)
     )
 

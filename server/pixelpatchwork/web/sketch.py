@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 from PIL import ImageOps
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from ..db.models import Image, Round
@@ -26,7 +26,7 @@ from ..sketch.labels import load_labels
 from ..sketch.raster import digest, histogram
 from .api import json_body
 from .auth import check_csrf, current_user, limit_address, require_facilitator, require_participant, services
-from .host import facilitator_room
+from .host import facilitator_room, round_change
 
 bp = Blueprint("sketch", __name__, url_prefix="/api")
 
@@ -136,20 +136,10 @@ async def download(slug: str, image_id: int):  # type: ignore[no-untyped-def]
 # --- the facilitator -------------------------------------------------------------------
 
 
-async def _round_change(slug: str, definition: str, action):  # type: ignore[no-untyped-def]
-    require_facilitator()  # before the body: a participant learns nothing about the route
-    body = await json_body(definition)
-    outbox = Outbox()
-    async with facilitator_room(slug) as (svc, db, room):
-        view = await action(db, svc.storage, room, body, outbox)
-    await svc.publish(outbox)
-    return jsonify({"round": view})
-
-
 @bp.post("/host/rooms/<slug>/round-kind")
 async def round_kind(slug: str):  # type: ignore[no-untyped-def]
     """Make the current round a sketch round or an edit round (before anyone has worked in it)."""
-    return await _round_change(
+    return await round_change(
         slug, "RoundKindRequest", lambda db, storage, room, body, outbox: sketch.set_kind(db, storage, room, body["kind"], outbox)
     )
 
@@ -157,7 +147,7 @@ async def round_kind(slug: str):  # type: ignore[no-untyped-def]
 @bp.post("/host/rooms/<slug>/sketch/palette")
 async def set_palette(slug: str):  # type: ignore[no-untyped-def]
     """Choose the label palette of the room's sketch rounds."""
-    return await _round_change(
+    return await round_change(
         slug, "PaletteRequest",
         lambda db, storage, room, body, outbox: sketch.set_palette(db, storage, room, body["palette"], outbox),
     )
@@ -166,7 +156,7 @@ async def set_palette(slug: str):  # type: ignore[no-untyped-def]
 @bp.post("/host/rooms/<slug>/sketch/lock")
 async def lock(slug: str):  # type: ignore[no-untyped-def]
     """Lock the current round's sketch (nobody draws) or unlock it."""
-    return await _round_change(
+    return await round_change(
         slug, "SketchLockRequest",
         lambda db, storage, room, body, outbox: sketch.set_locked(db, storage, room, body["locked"], outbox),
     )
