@@ -57,6 +57,8 @@ export class SketchBoard {
   private readonly status = el('p', { class: 'sketch-status hint', role: 'status', 'data-testid': 'sketch-status' });
   private readonly swatches = el('div', { class: 'sketch-palette', role: 'radiogroup', 'aria-label': t('sketch.palette') });
   private readonly tools = el('div', { class: 'sketch-tools' });
+  /** Spectators' key to the colours. */
+  private readonly legend = el('ul', { class: 'sketch-legend', 'aria-label': t('sketch.palette'), 'data-testid': 'sketch-legend' });
   private readonly sizeInput = el('input', {
     type: 'range',
     min: 1,
@@ -97,7 +99,7 @@ export class SketchBoard {
   ) {
     const stage = el('div', { class: 'sketch-stage' }, this.mapCanvas, this.overlay);
     const controls = options.readOnly
-      ? null
+      ? this.legend
       : el(
           'div',
           { class: 'sketch-controls' },
@@ -200,9 +202,20 @@ export class SketchBoard {
     }
     this.sizeInput.min = String(state.canvas.min_brush);
     this.sizeInput.max = String(state.canvas.max_brush);
-    this.renderSwatches(state.palette.labels);
+    if (this.options.readOnly) this.renderLegend(state.palette.labels);
+    else this.renderSwatches(state.palette.labels);
     this.model = modelFromState(state);
     this.redraw();
+  }
+
+  private renderLegend(labels: SketchLabel[]): void {
+    this.legend.replaceChildren(
+      ...labels.map((label) => {
+        const colour = el('span', { class: 'swatch-colour' });
+        colour.style.backgroundColor = label.color;
+        return el('li', {}, colour, label.title);
+      }),
+    );
   }
 
   private renderSwatches(labels: SketchLabel[]): void {
