@@ -167,14 +167,6 @@ export class SketchBoard {
     if (this.roundId !== null) void this.load();
   }
 
-  /** The labels present now (id -> pixels), for the "Paint it" form. */
-  labelsPresent(): number {
-    if (!this.map) return 0;
-    let count = 0;
-    for (const value of this.map) if (value !== 0) count++;
-    return count;
-  }
-
   private async load(): Promise<void> {
     if (this.loading) return this.loading;
     this.loading = (async () => {
