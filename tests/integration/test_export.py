@@ -151,7 +151,10 @@ async def test_the_dataset_reads_back_equal_to_the_database(study, tmp_path, mon
                 assert files[f"masks/{image.id}.png"] == await storage.get(image.mask_key)
     info = json.loads(files["room.json"])
     assert info["room"]["slug"] == "study" and info["notes"] == [] and info["counts"]["images"] == 9
-    assert info["counts"] == {"participants": 6, "rounds": 3, "images": 9, "image_files": 8, "mask_files": 8, "votes": 18, "vote_events": 21}
+    assert info["counts"] == {
+        "participants": 6, "rounds": 3, "images": 9, "image_files": 8, "mask_files": 8, "votes": 18, "vote_events": 21,
+        "artwork_files": 0, "game_items": 0, "guesses": 0,
+    }
 
 
 async def test_the_readme_describes_every_column_and_file(study, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,9 @@ the reveal by the facilitator and by the clock, and the refusals."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -111,6 +114,29 @@ async def test_guesses_count_and_reveal(served, screens) -> None:  # type: ignor
     assert results["totals"]["guesses"] == 2 and results["totals"]["room_accuracy"] == 0.5
     assert results["totals"]["majority_items"] == 0  # a tie has no majority
     assert results["items"][0]["room_guess"] is None
+
+    # The research dataset carries the artwork, the picture and every guess.
+    download = await ada.http.get(f"{ROOT}/export.zip", headers=HOST)
+    assert download.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        names = set(archive.namelist())
+        artworks = json.loads(archive.read("artworks.json"))
+        items = json.loads(archive.read("game_items.json"))
+        guesses = json.loads(archive.read("guesses.json"))
+        counts = json.loads(archive.read("room.json"))["counts"]
+    assert f"artworks/{artwork_id}.png" in names
+    assert [(a["artwork_id"], a["title"], a["artist"], a["artwork_file"]) for a in artworks] == [
+        (artwork_id, "The Ten Largest", "Hilma af Klint", f"artworks/{artwork_id}.png")
+    ]
+    assert len(items) == 1
+    row = items[0]
+    assert (row["item_id"], row["truth"], row["artwork_id"], row["guesses"], row["ai_guesses"], row["right_guesses"], row["room_guess"]) == (
+        item["id"], "human", artwork_id, 2, 1, 1, None
+    )
+    assert row["detector_status"] == "not_configured" and row["detector_p_ai"] is None
+    assert [(g["item_number"], g["guess"], g["correct"]) for g in guesses] == [(1, "human", True), (1, "ai", False)]
+    assert all(0 <= g["seconds_after_start"] < 60 for g in guesses)
+    assert (counts["artwork_files"], counts["game_items"], counts["guesses"]) == (1, 1, 2)
 
 
 async def test_the_clock_reveals_when_time_is_up(served, screens) -> None:  # type: ignore[no-untyped-def]

@@ -97,8 +97,8 @@ class ProjectorView {
         this.join.element,
         this.gallery.element,
         this.reveal.element,
+        this.game.element,
       ),
-      this.game.element,
       this.strip.element,
     );
     this.root.replaceChildren(this.screen);

@@ -22,13 +22,16 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db.models import Image, Room, Round, User, Vote, VoteEvent
+from ..db.models import Artwork, GameItem, Guess, Image, Room, Round, User, Vote, VoteEvent
 from ..domain.clock import utcnow
 from ..domain.views import in_the_vote, wilson_lower_bound
 from ..storage import Storage, StorageError
 from . import coco
 from .readme import readme
 from .tables import (
+    ARTWORKS,
+    GAME_ITEMS,
+    GUESSES,
     IMAGES,
     LINEAGE,
     PARTICIPANTS,
@@ -79,10 +82,12 @@ class ExportPlan:
     mask_files: int
     votes: int
     vote_events: int
+    artwork_files: int = 0
+    guesses: int = 0
 
     @property
     def files(self) -> int:
-        return self.image_files + self.mask_files + 2 * len(TABLE_ORDER) + FIXED_FILES
+        return self.image_files + self.mask_files + self.artwork_files + 2 * len(TABLE_ORDER) + FIXED_FILES
 
 
 @dataclass
@@ -104,6 +109,15 @@ class ExportContext:
     image_files: dict[int, str] = field(default_factory=dict)
     mask_files: dict[int, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    artwork_files: dict[int, str] = field(default_factory=dict)
+    # The game's pictures: number, when shown, and their guesses counted.
+    item_numbers: dict[int, int] = field(default_factory=dict)
+    item_started: dict[int, datetime] = field(default_factory=dict)
+    item_counts: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def seconds_after_start(self, guess: Guess) -> float | None:
+        started = self.item_started.get(guess.item_id)
+        return None if started is None else round((guess.created_at - started).total_seconds(), 6)
 
     def in_vote(self, image: Image) -> bool | None:
         return in_the_vote(image, self.room) if image.kind == "edit" else None
@@ -126,7 +140,7 @@ class ExportContext:
         return round((event.created_at - opened).total_seconds(), 6)
 
 
-TABLE_ORDER = (PARTICIPANTS, ROUNDS, IMAGES, VOTES, VOTE_EVENTS, LINEAGE)
+TABLE_ORDER = (PARTICIPANTS, ROUNDS, IMAGES, VOTES, VOTE_EVENTS, LINEAGE, ARTWORKS, GAME_ITEMS, GUESSES)
 
 
 def image_file_name(image: Image) -> str:
@@ -152,6 +166,10 @@ async def plan_export(session: AsyncSession, room: Room) -> ExportPlan:
         votes=await count(select(func.count()).select_from(Vote).join(Image, Vote.image_id == Image.id).where(in_room)),
         vote_events=await count(
             select(func.count()).select_from(VoteEvent).join(Image, VoteEvent.image_id == Image.id).where(in_room)
+        ),
+        artwork_files=await count(select(func.count()).select_from(Artwork).where(Artwork.room_id == room.id)),
+        guesses=await count(
+            select(func.count()).select_from(Guess).join(GameItem, Guess.item_id == GameItem.id).where(GameItem.room_id == room.id)
         ),
     )
     await session.commit()
@@ -216,6 +234,24 @@ async def _context(session: AsyncSession, room: Room) -> ExportContext:
         ctx.vote_opened[round_id] = opened
     for image_id, round_id in await session.execute(select(Image.id, Image.round_id).where(Image.room_id == room.id)):
         ctx.image_round[image_id] = round_id
+    for item_id, number, started in await session.execute(
+        select(GameItem.id, GameItem.number, GameItem.started_at).where(GameItem.room_id == room.id)
+    ):
+        ctx.item_numbers[item_id] = number
+        ctx.item_started[item_id] = started
+        ctx.item_counts[item_id] = {"guesses": 0, "ai": 0, "human": 0, "right": 0}
+    for item_id, guess, correct, n in await session.execute(
+        select(Guess.item_id, Guess.guess, Guess.correct, func.count())
+        .join(GameItem, Guess.item_id == GameItem.id)
+        .where(GameItem.room_id == room.id)
+        .group_by(Guess.item_id, Guess.guess, Guess.correct)
+    ):
+        counts = ctx.item_counts[item_id]
+        counts["guesses"] += n
+        counts[guess] += n
+        counts["right"] += n if correct else 0
+    for counts in ctx.item_counts.values():
+        counts["majority"] = None if counts["ai"] == counts["human"] else ("ai" if counts["ai"] > counts["human"] else "human")
     await session.commit()
     return ctx
 
@@ -275,6 +311,21 @@ async def dataset_entries(
             continue
         name = image_file_name(image)
         ctx.image_files[image.id] = name
+        yield Entry(name, data=data, compress=False)
+
+    # The game's artworks, one at a time.
+    async for artwork in _pages(
+        session, lambda last: select(Artwork).where(Artwork.room_id == room.id, Artwork.id > last).order_by(Artwork.id),
+        lambda artwork: artwork.id,
+    ):
+        try:
+            data = await storage.get(artwork.image_key)
+        except StorageError as exc:
+            log.warning("export of room %s: %s", room.slug, exc)
+            ctx.missing.append(artwork.image_key)
+            continue
+        name = f"artworks/{artwork.id}.png"
+        ctx.artwork_files[artwork.id] = name
         yield Entry(name, data=data, compress=False)
 
     # Masks, each also encoded as a COCO annotation, spooled to a temporary file.
@@ -347,6 +398,27 @@ async def dataset_entries(
                     .order_by(VoteEvent.id),
                     lambda event: event.id,
                 )
+            if table is ARTWORKS:
+                return lambda: _pages(
+                    session,
+                    lambda last: select(Artwork).where(Artwork.room_id == room.id, Artwork.id > last).order_by(Artwork.id),
+                    lambda artwork: artwork.id,
+                )
+            if table is GAME_ITEMS:
+                return lambda: _pages(
+                    session,
+                    lambda last: select(GameItem).where(GameItem.room_id == room.id, GameItem.id > last).order_by(GameItem.id),
+                    lambda item: item.id,
+                )
+            if table is GUESSES:
+                return lambda: _pages(
+                    session,
+                    lambda last: select(Guess)
+                    .join(GameItem, Guess.item_id == GameItem.id)
+                    .where(GameItem.room_id == room.id, Guess.id > last)
+                    .order_by(Guess.id),
+                    lambda guess: guess.id,
+                )
             assert table is LINEAGE
 
             async def steps() -> AsyncIterator[Step]:
@@ -412,7 +484,8 @@ async def dataset_entries(
         "counts": {
             "participants": plan.participants, "rounds": plan.rounds, "images": plan.images,
             "image_files": len(ctx.image_files), "mask_files": len(ctx.mask_files), "votes": plan.votes,
-            "vote_events": plan.vote_events,
+            "vote_events": plan.vote_events, "artwork_files": len(ctx.artwork_files), "game_items": len(ctx.item_numbers),
+            "guesses": plan.guesses,
         },
         "notes": notes,
     }

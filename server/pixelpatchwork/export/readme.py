@@ -54,6 +54,8 @@ def readme(info: dict[str, Any]) -> str:
         "pixels outside the mask are the seed's) |",
         "| `masks/<image_id>.png` | every edit's mask, a greyscale PNG of the seed's size: 255 where the model "
         "repainted, 0 where the seed was kept |",
+        "| `artworks/<artwork_id>.png` | the human-made artworks of the \"AI or human?\" game, as uploaded "
+        "(upright, at most 1536 pixels on the long side) |",
         "| `coco/annotations.json` | the masks as COCO segmentation annotations (see below) |",
         "",
         "Each table is written twice with the same rows and columns: as CSV (RFC 4180, UTF-8, a header row, "

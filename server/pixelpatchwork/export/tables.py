@@ -207,7 +207,63 @@ LINEAGE = Table(
     ),
 )
 
-TABLES = (PARTICIPANTS, ROUNDS, IMAGES, VOTES, VOTE_EVENTS, LINEAGE)
+ARTWORKS = Table(
+    "artworks",
+    "The human-made artworks the facilitator uploaded for the \"AI or human?\" game, with their credits.",
+    (
+        Column("artwork_id", "integer", "the artwork's id", lambda a, c: a.id),
+        Column("title", "text", "its title, as the facilitator typed it", lambda a, c: a.title),
+        Column("artist", "text", "its artist: the credit shown at the reveal", lambda a, c: a.artist),
+        Column("source_url", "text", "where it comes from (http or https); empty when not given", lambda a, c: a.source_url),
+        Column("width", "integer", "width in pixels (uploads are scaled to at most 1536 pixels on the long side)", lambda a, c: a.width),
+        Column("height", "integer", "height in pixels", lambda a, c: a.height),
+        Column("created_at", "timestamp", "when it was uploaded", lambda a, c: a.created_at),
+        Column("artwork_file", "text", "the picture in this dataset (`artworks/<artwork_id>.png`); empty when it could not be read from storage", lambda a, c: c.artwork_files.get(a.id)),
+    ),
+)
+
+GAME_ITEMS = Table(
+    "game_items",
+    "The pictures shown in the \"AI or human?\" game, one row each: what it was, the truth, the guesses and the detector's verdict.",
+    (
+        Column("item_id", "integer", "the picture's id (`guesses.item_id`)", lambda i, c: i.id),
+        Column("number", "integer", "1 for the room's first game picture, then 2, 3, ...", lambda i, c: i.number),
+        Column("truth", "text", "`human` (an artwork) or `ai` (an edit made in this room)", lambda i, c: i.truth),
+        Column("artwork_id", "integer", "the artwork shown (`artworks.artwork_id`); empty for edits", lambda i, c: i.artwork_id),
+        Column("image_id", "integer", "the edit shown (`images.image_id`); empty for artworks", lambda i, c: i.image_id),
+        Column("phase", "text", "`guess` (still open), `reveal` or `closed` at export time", lambda i, c: i.phase),
+        Column("width", "integer", "width of the picture shown, in pixels", lambda i, c: i.width),
+        Column("height", "integer", "its height", lambda i, c: i.height),
+        Column("started_at", "timestamp", "when it was shown", lambda i, c: i.started_at),
+        Column("deadline", "timestamp", "when the time for guesses ended", lambda i, c: i.deadline),
+        Column("revealed_at", "timestamp", "when it was revealed; empty while open", lambda i, c: i.revealed_at),
+        Column("guesses", "integer", "guesses made", lambda i, c: c.item_counts.get(i.id, {}).get("guesses", 0)),
+        Column("ai_guesses", "integer", "guesses of `ai`", lambda i, c: c.item_counts.get(i.id, {}).get("ai", 0)),
+        Column("right_guesses", "integer", "guesses equal to the truth", lambda i, c: c.item_counts.get(i.id, {}).get("right", 0)),
+        Column("room_guess", "text", "the guess most made (`ai` or `human`); empty without guesses or on a tie", lambda i, c: c.item_counts.get(i.id, {}).get("majority")),
+        Column("detector_status", "text", "`ok` (scored), `not_configured` (no DETECTOR_CHECKPOINT) or `off` (shown without the detector)", lambda i, c: i.detector_status),
+        Column("detector_p_ai", "number", "the detector's P(ai) for the picture shown, 0 to 1; empty unless scored", lambda i, c: i.detector_p_ai),
+        Column("detector_guess", "text", "`ai` when `detector_p_ai` >= 0.5, else `human`; empty unless scored", lambda i, c: None if i.detector_p_ai is None else ("ai" if i.detector_p_ai >= 0.5 else "human")),
+        Column("detector_checkpoint", "text", "the checkpoint's file name and the start of its SHA-256", lambda i, c: i.detector_checkpoint),
+    ),
+)
+
+GUESSES = Table(
+    "guesses",
+    "Every guess of the \"AI or human?\" game: one per participant and picture (a guess cannot be changed).",
+    (
+        Column("guess_id", "integer", "the guess's id", lambda g, c: g.id),
+        Column("item_id", "integer", "the picture guessed (`game_items.item_id`)", lambda g, c: g.item_id),
+        Column("item_number", "integer", "that picture's number", lambda g, c: c.item_numbers.get(g.item_id)),
+        Column("user_id", "integer", "who guessed (`participants.user_id`)", lambda g, c: g.user_id),
+        Column("guess", "text", "`ai` or `human`", lambda g, c: g.guess),
+        Column("correct", "boolean", "the guess equals the picture's truth", lambda g, c: g.correct),
+        Column("created_at", "timestamp", "when the guess was made", lambda g, c: g.created_at),
+        Column("seconds_after_start", "number", "seconds between the picture being shown and the guess", lambda g, c: c.seconds_after_start(g)),
+    ),
+)
+
+TABLES = (PARTICIPANTS, ROUNDS, IMAGES, VOTES, VOTE_EVENTS, LINEAGE, ARTWORKS, GAME_ITEMS, GUESSES)
 
 
 def json_line(value: Any) -> str:
