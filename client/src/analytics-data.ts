@@ -170,6 +170,35 @@ export interface Analytics {
   detector_configured: boolean;
   /** null until the room's images are scored. */
   detector: DetectorScores | null;
+  /** The "AI or human?" game's revealed pictures; null (or absent) when none was revealed. */
+  game?: GameAnalytics | null;
+}
+
+export interface GameAnalytics {
+  items: {
+    number: number;
+    truth: 'ai' | 'human';
+    /** The artwork's title, or the edit's prompt. */
+    source: string;
+    guesses: number;
+    right: number;
+    share_right: number | null;
+    room_guess: 'ai' | 'human' | null;
+    detector_p_ai: number | null;
+    detector_guess: 'ai' | 'human' | null;
+  }[];
+  totals: {
+    items: number;
+    guesses: number;
+    right: number;
+    room_accuracy: number | null;
+    majority_items: number;
+    majority_right: number;
+    majority_accuracy: number | null;
+    detector_items: number;
+    detector_right: number;
+    detector_accuracy: number | null;
+  };
 }
 
 export const CHART_IDS = [

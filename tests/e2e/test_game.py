@@ -129,6 +129,15 @@ async def test_a_game_picture_from_upload_to_reveal(browser, game_site, artifact
     await wait_for_text(host, "game-totals", r"^Revealed: 1\. Guesses right: 50 %\. The room's majority right: –\. The detector right: (0|100) %\.$")
     await panel.screenshot(path=artifacts / "host-game.png")
 
+    # The analytics page sets the room's accuracy against the detector's.
+    analytics = await host.context.new_page()
+    await analytics.goto(site + "/analytics/main")
+    await wait_for_text(analytics, "stat-game-room", "^50%")
+    await wait_for_text(analytics, "stat-game-detector", "^(0|100)%")
+    assert "Hills at Dusk" in await analytics.get_by_test_id("game-table").inner_text()
+    await analytics.get_by_test_id("section-an-game").screenshot(path=artifacts / "analytics-game.png")
+    await analytics.close()
+
     # Back to the round: the picture leaves every screen.
     await host.get_by_test_id("game-close").click()
     await game.wait_for(state="hidden")

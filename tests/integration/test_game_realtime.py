@@ -115,6 +115,14 @@ async def test_guesses_count_and_reveal(served, screens) -> None:  # type: ignor
     assert results["totals"]["majority_items"] == 0  # a tie has no majority
     assert results["items"][0]["room_guess"] is None
 
+    # The analytics page sets the room's accuracy against the detector's (not configured here).
+    figures = (await ada.http.get(f"{ROOT}/analytics", headers=HOST)).json()["game"]
+    assert figures["items"] == [{
+        "number": 1, "truth": "human", "source": "The Ten Largest", "guesses": 2, "right": 1, "share_right": 0.5,
+        "room_guess": None, "detector_p_ai": None, "detector_guess": None,
+    }]
+    assert (figures["totals"]["room_accuracy"], figures["totals"]["majority_accuracy"], figures["totals"]["detector_accuracy"]) == (0.5, None, None)
+
     # The research dataset carries the artwork, the picture and every guess.
     download = await ada.http.get(f"{ROOT}/export.zip", headers=HOST)
     assert download.status_code == 200
@@ -148,6 +156,7 @@ async def test_the_clock_reveals_when_time_is_up(served, screens) -> None:  # ty
     await bo.connect()
     await projector.connect()
     artwork_id = await add_artwork(ada, "Primordial Chaos")
+    assert (await ada.http.get(f"{ROOT}/analytics", headers=HOST)).json()["game"] is None
     item = (await ada.http.post(f"{ROOT}/game/items", json={"artwork_id": artwork_id, "duration_s": 600}, headers=HOST)).json()["item"]
     ack = await ada.sio.call("guess:cast", {"room": "main", "item_id": item["id"], "guess": "human"}, timeout=10)
     assert ack["ok"]

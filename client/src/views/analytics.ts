@@ -395,6 +395,87 @@ function majorityList(a: Analytics): HTMLElement | null {
   );
 }
 
+/** The "AI or human?" game: the room's accuracy against the detector's, and each picture. */
+function gameSection(a: Analytics): HTMLElement {
+  const g = a.game;
+  if (!g) {
+    return section(
+      'an-game',
+      t('analytics.game.title'),
+      el('p', { class: 'muted', 'data-testid': 'game-none' }, t('analytics.game.none')),
+    );
+  }
+  const word = (v: 'ai' | 'human' | null) => (v === null ? '–' : v === 'ai' ? t('game.ai') : t('game.human'));
+  const totals = g.totals;
+  const header = [
+    t('game.colNumber'),
+    t('game.colTruth'),
+    t('analytics.game.source'),
+    t('game.colGuesses'),
+    t('game.colRoom'),
+    t('game.colMajority'),
+    t('game.colDetector'),
+  ];
+  const caption = t('analytics.game.tableCaption');
+  return section(
+    'an-game',
+    t('analytics.game.title'),
+    el('p', { class: 'muted' }, t('analytics.game.intro')),
+    el(
+      'div',
+      { class: 'an-stats', 'data-testid': 'game-stats' },
+      stat(
+        t('analytics.game.roomAccuracy', { k: totals.right, n: totals.guesses }),
+        percent(totals.room_accuracy),
+        'stat-game-room',
+      ),
+      stat(
+        t('analytics.game.majorityAccuracy', { k: totals.majority_right, n: totals.majority_items }),
+        percent(totals.majority_accuracy),
+        'stat-game-majority',
+      ),
+      stat(
+        t('analytics.game.detectorAccuracy', { k: totals.detector_right, n: totals.detector_items }),
+        percent(totals.detector_accuracy),
+        'stat-game-detector',
+      ),
+    ),
+    el(
+      'div',
+      wrapAttrs(caption),
+      el(
+        'table',
+        { class: 'an-table', 'data-testid': 'game-table' },
+        el('caption', { class: 'sr-only' }, caption),
+        el('thead', {}, el('tr', {}, ...header.map((h) => el('th', { scope: 'col' }, h)))),
+        el(
+          'tbody',
+          {},
+          ...g.items.map((item) =>
+            el(
+              'tr',
+              {},
+              el('td', {}, String(item.number)),
+              el('td', {}, word(item.truth)),
+              el('td', {}, item.source),
+              el('td', {}, String(item.guesses)),
+              el('td', {}, percent(item.share_right)),
+              el('td', {}, word(item.room_guess)),
+              el(
+                'td',
+                {},
+                item.detector_guess === null
+                  ? '–'
+                  : `${word(item.detector_guess)} (${percent(item.detector_p_ai)})`,
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 function section(id: string, title: string, ...children: (HTMLElement | null)[]): HTMLElement {
   return el(
     'section',
@@ -698,6 +779,7 @@ export function renderAnalytics(root: HTMLElement, a: Analytics): ChartCard[] {
       ),
     ),
     detectorSection(root, a, detectorCard),
+    gameSection(a),
   ];
   root
     .querySelector('main')

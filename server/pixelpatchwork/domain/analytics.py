@@ -24,6 +24,7 @@ from ..db.models import Image, Room, Round, User, Vote, VoteEvent
 from ..detector.room import load_scores
 from ..storage import Storage
 from .clock import to_ms, utcnow
+from .game import analytics_section as game_analytics
 from .views import in_the_vote, wilson_lower_bound
 
 # Phases after which a round's ranking is final (its votes are sealed for good).
@@ -619,6 +620,7 @@ async def analytics_view(
         }
     result["detector"] = detector_section(data, stored, seed_rounds)
     result["detector_configured"] = detector_configured
+    result["game"] = await game_analytics(session, room)
     thumbs = {edit.id: edit.thumb_key for edit in data.edits}
     seed_ids = {row["seed_id"] for row in result["lineage"]}
     seeds = {

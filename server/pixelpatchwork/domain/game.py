@@ -496,3 +496,47 @@ async def remove_files_of(storage: Storage, keys: list[str | None]) -> None:
             except Exception:  # noqa: BLE001 - an orphaned file is harmless; the refusal matters
                 pass
 
+
+
+async def analytics_section(session: AsyncSession, room: Room) -> dict[str, Any] | None:
+    """The analytics page's "AI or human?" figures: the revealed pictures (truth, guesses, the
+    room's verdict, the detector's) and the room's accuracy against the detector's; None when
+    the room has not revealed a picture."""
+    items = list(
+        await session.scalars(
+            select(GameItem).where(GameItem.room_id == room.id, GameItem.phase != "guess").order_by(GameItem.number)
+        )
+    )
+    if not items:
+        return None
+    counts = await _counts(session, [item.id for item in items])
+    rows = []
+    totals = {"items": len(items), "guesses": 0, "right": 0, "majority_items": 0, "majority_right": 0, "detector_items": 0, "detector_right": 0}
+    for item in items:
+        c = counts[item.id]
+        guesses = c["human"] + c["ai"]
+        verdict = majority(c)
+        detector_guess = None if item.detector_p_ai is None else ("ai" if item.detector_p_ai >= 0.5 else "human")
+        source = await _source(session, item)
+        rows.append({
+            "number": item.number, "truth": item.truth, "source": source["title"] if source["kind"] == "artwork" else source["prompt"],
+            "guesses": guesses, "right": c["right"], "share_right": share(c["right"], guesses), "room_guess": verdict,
+            "detector_p_ai": None if item.detector_p_ai is None else round(item.detector_p_ai, 4), "detector_guess": detector_guess,
+        })
+        totals["guesses"] += guesses
+        totals["right"] += c["right"]
+        if verdict is not None:
+            totals["majority_items"] += 1
+            totals["majority_right"] += verdict == item.truth
+        if detector_guess is not None:
+            totals["detector_items"] += 1
+            totals["detector_right"] += detector_guess == item.truth
+    return {
+        "items": rows,
+        "totals": {
+            **totals,
+            "room_accuracy": share(totals["right"], totals["guesses"]),
+            "majority_accuracy": share(totals["majority_right"], totals["majority_items"]),
+            "detector_accuracy": share(totals["detector_right"], totals["detector_items"]),
+        },
+    }
