@@ -110,6 +110,7 @@ async def test_a_game_round_trip_over_http(app, client) -> None:  # type: ignore
     item = (await started.get_json())["item"]
     assert item["phase"] == "guess" and item["number"] == 1 and item["reveal"] is None and item["guesses"] == 0
     assert item["deadline"] - item["started_at"] == 30_000
+    assert (item["width"], item["height"]) == (1024, 768), "every game picture is 1024 pixels on its long side"
     # The picture is a neutral copy: its address says nothing about where it came from.
     assert "/game/" in item["picture_url"] and "artwork" not in item["picture_url"]
     assert (await client.get(item["picture_url"])).status_code == 200

@@ -63,7 +63,10 @@ async def test_the_detector_scores_the_picture_and_explains_it(make_settings, tr
     assert detector["correct"] == (detector["guess"] == "human")
     assert results["totals"]["detector_items"] == 1
     assert results["totals"]["detector_accuracy"] == (1.0 if detector["correct"] else 0.0)
-    assert outcome["heatmap"] is not None and outcome["heatmap"].size == (320, 240)
+    # The picture is shown 1024 pixels on its long side; the heatmap is drawn over it at 768.
+    shown = Image.open(picture_file)
+    assert shown.size == (1024, 768)
+    assert outcome["heatmap"] is not None and outcome["heatmap"].size == (768, 576)
 
 
 async def test_an_unusable_checkpoint_refuses_the_start_and_writes_nothing(make_settings, tmp_path: Path) -> None:

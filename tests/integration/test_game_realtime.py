@@ -3,6 +3,7 @@ the reveal by the facilitator and by the clock, and the refusals."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -20,9 +21,11 @@ from tests.live import Screen, live_server
 ROOT = "/api/host/rooms/main"
 
 
-@pytest.fixture
-async def served(make_settings):  # type: ignore[no-untyped-def]
-    asgi = create_app(make_settings())
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+async def served(request, make_settings):  # type: ignore[no-untyped-def]
+    """The app on SQLite, and on MariaDB (where guesses and reveals really run concurrently)."""
+    overrides = {"database_url": request.getfixturevalue("mariadb_url")} if request.param == "mariadb" else {}
+    asgi = create_app(make_settings(**overrides))
     async with live_server(asgi) as base:
         yield asgi, base
 
@@ -171,3 +174,35 @@ async def test_the_clock_reveals_when_time_is_up(served, screens) -> None:  # ty
     assert shown["game"]["reveal"]["share_right"] == 1.0
     # Exactly one reveal, whatever the clock's ticks.
     assert len([e for e in projector.events["game:updated"] if e["game"]["phase"] == "reveal"]) == 1
+
+
+async def test_a_reveal_during_a_burst_of_guesses_counts_exactly_the_accepted_ones(served, screens) -> None:  # type: ignore[no-untyped-def]
+    asgi, _base = served
+    players = [screens() for _ in range(12)]
+    for n, screen in enumerate(players):
+        await screen.join_as(f"Player {n}")
+        await screen.connect()
+    artwork_id = await add_artwork(players[0], "Burst")
+    item = (await players[0].http.post(f"{ROOT}/game/items", json={"artwork_id": artwork_id}, headers=HOST)).json()["item"]
+
+    async def guess(screen: Screen, n: int) -> dict:
+        await asyncio.sleep(0.002 * n)
+        return await screen.sio.call("guess:cast", {"room": "main", "item_id": item["id"], "guess": "ai" if n % 3 else "human"}, timeout=10)
+
+    async def reveal() -> int:
+        await asyncio.sleep(0.012)
+        return (await players[0].http.post(f"{ROOT}/game/reveal", json={}, headers=HOST)).status_code
+
+    # The reveal lands among the guesses (on SQLite typically half are in time; timing decides).
+    *acks, status = await asyncio.gather(*(guess(s, n) for n, s in enumerate(players)), reveal())
+    assert status == 200
+    accepted = [a for a in acks if a["ok"]]
+    refused = [a for a in acks if not a["ok"]]
+    assert all(a["error"]["code"] == "guessing_closed" for a in refused), refused
+    results = (await players[0].http.get(f"{ROOT}/game", headers=HOST)).json()
+    reveal_view = results["items"][0]["reveal"]
+    # Every acknowledged guess is in the reveal, and nothing else is.
+    assert reveal_view["human_guesses"] + reveal_view["ai_guesses"] == len(accepted)
+    async with asgi.services.sessionmaker() as db:
+        stored = (await db.execute(select(Guess.id).where(Guess.item_id == item["id"]))).all()
+    assert len(stored) == len(accepted)

@@ -13,6 +13,7 @@ and moving items bumps the room's version (``game:updated`` is a versioned event
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from .clock import to_ms, utcnow
 from .errors import DomainError, conflict, invalid, not_found
 from .events import Outbox
 from .rooms import bump_version
+
+log = logging.getLogger(__name__)
 
 GUESSES = ("human", "ai")
 DEFAULT_DURATION_S = 20
@@ -129,11 +132,10 @@ async def delete_artwork(session: AsyncSession, storage: Storage, room: Room, ar
     artwork = await _artwork(session, room, artwork_id)
     if await session.scalar(select(GameItem.id).where(GameItem.artwork_id == artwork.id).limit(1)) is not None:
         raise conflict("artwork_shown", "this artwork was shown in the game; it stays with the game's results")
-    keys = [artwork.image_key, artwork.thumb_key]
+    keys: list[str | None] = [artwork.image_key, artwork.thumb_key]
     await session.delete(artwork)
     await session.commit()
-    for key in keys:
-        await storage.delete(key)
+    await remove_files_of(storage, keys)
 
 
 # --- picking and starting an item -------------------------------------------------------------
@@ -488,13 +490,13 @@ async def results(session: AsyncSession, storage: Storage, room: Room, detector_
 
 
 async def remove_files_of(storage: Storage, keys: list[str | None]) -> None:
-    """Best-effort removal of files stored for an item that was then refused."""
+    """Best-effort removal of files nothing refers to (a refused start, a removed artwork)."""
     for key in keys:
         if key:
             try:
                 await storage.delete(key)
-            except Exception:  # noqa: BLE001 - an orphaned file is harmless; the refusal matters
-                pass
+            except Exception:  # noqa: BLE001 - an orphaned file is harmless; what was asked is done
+                log.warning("could not remove %s from storage; it is left orphaned", key, exc_info=True)
 
 
 

@@ -64,7 +64,7 @@ async def cast(services: Services, counts: GuessCounts, user_id: int | None, joi
         raise DomainError(401, "not_joined", "join the room with a nickname before guessing")
     if data["room"] not in joined:
         raise DomainError(409, "not_in_room", "join the room before guessing")
-    services.vote_limiter.check(user_id, "votes")
+    services.vote_limiter.check(user_id, "guesses")  # one bucket per participant with their votes
     async with services.sessionmaker() as db:
         ack = await game.cast_guess(db, user_id, data["room"], data["item_id"], data["guess"])
     counts.changed(data["room"])

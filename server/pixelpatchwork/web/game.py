@@ -36,6 +36,9 @@ bp = Blueprint("game", __name__, url_prefix="/api/host/rooms/<slug>")
 # format, its metadata nor its address gives the truth away.
 PICTURE_FORMAT = ("WEBP", "image/webp", "webp")
 PICTURE_QUALITY = 90
+# Every game picture is this many pixels on its long side: the room's edits share their seed's
+# size, so a picture's size in pixels would otherwise tell them from uploaded artworks.
+PICTURE_LONG_SIDE = 1024
 
 
 @bp.before_request
@@ -91,6 +94,10 @@ def _neutral_copy(data: bytes, max_pixels: int) -> tuple[PILImage.Image, bytes]:
     except imaging.ImageRejected as exc:
         raise DomainError(500, "picture_unreadable", "the chosen picture could not be read from storage; choose another") from exc
     picture = picture.convert("RGB")
+    scale = PICTURE_LONG_SIDE / max(picture.size)
+    size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+    if size != picture.size:
+        picture = picture.resize(size, PILImage.Resampling.LANCZOS)
     buffer = io.BytesIO()
     picture.save(buffer, format=PICTURE_FORMAT[0], quality=PICTURE_QUALITY)
     # The detector judges exactly what the room sees: the copy as encoded, decoded again.
