@@ -84,3 +84,28 @@ async def test_an_unusable_checkpoint_refuses_the_start_and_writes_nothing(make_
     outcome = await start_with(make_settings, garbage, {"detector": False})
     assert outcome["status"] == 201
     assert outcome["results"]["items"][0]["reveal"]["detector"] == {"status": "off"}
+
+
+async def test_a_checkpoint_of_another_network_is_refused_with_the_reason(make_settings, trained: Path, tmp_path: Path) -> None:  # noqa: F811
+    import torch
+
+    payload = torch.load(trained, map_location="cpu", weights_only=True)
+    payload["model"] = {**payload["model"], "width": payload["model"]["width"] * 2}  # weights no longer fit
+    other = tmp_path / "wider.pt"
+    torch.save(payload, other)
+    outcome = await start_with(make_settings, other)
+    assert outcome["status"] == 422
+    error = outcome["body"]["error"]
+    assert error["code"] == "detector_checkpoint_invalid" and "does not fit this detector's network" in error["message"]
+    assert outcome["items"] == 0 and outcome["game_files"] == []
+
+
+async def test_without_pytorch_the_start_says_how_to_install_it(make_settings, trained: Path, monkeypatch) -> None:  # noqa: F811
+    from pixelpatchwork.detector import room as detector_room
+
+    monkeypatch.setattr(detector_room, "torch_available", lambda: False)
+    outcome = await start_with(make_settings, trained)
+    assert outcome["status"] == 503
+    error = outcome["body"]["error"]
+    assert error["code"] == "detector_unavailable" and "pip install -e '.[detector]'" in error["message"]
+    assert outcome["items"] == 0 and outcome["game_files"] == []
