@@ -20,6 +20,7 @@ from quart import Blueprint, jsonify, make_response
 from .. import imaging
 from ..db.models import Room
 from ..detector import INSTALL_HINT, DetectorError
+from ..detector import room as detector_room
 from ..domain import game
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
@@ -92,6 +93,7 @@ def _neutral_copy(data: bytes, max_pixels: int) -> tuple[PILImage.Image, bytes]:
     try:
         picture = imaging.open_untrusted(data, max_pixels=max_pixels, allowed_formats=("PNG", "JPEG", "WEBP"), code="unreadable")
     except imaging.ImageRejected as exc:
+        log.warning("a stored game picture could not be decoded: %s", exc.message)
         raise DomainError(500, "picture_unreadable", "the chosen picture could not be read from storage; choose another") from exc
     picture = picture.convert("RGB")
     scale = PICTURE_LONG_SIDE / max(picture.size)
@@ -112,15 +114,15 @@ def _judge(checkpoint: Path, picture: PILImage.Image):  # type: ignore[no-untype
     return judge(checkpoint, picture)
 
 
-async def _detect(checkpoint: Path | None, wanted: bool, picture: PILImage.Image, room_id: int, token: str, outbox_keys: list[str | None]):  # type: ignore[no-untyped-def]
-    """The detector's verdict on the picture, its heatmap stored; errors a person can act on."""
-    svc = services()
+async def _detect(
+    checkpoint: Path | None, wanted: bool, picture: PILImage.Image, room_id: int, token: str, stored: list[str | None],
+) -> game.Detection:
+    """The detector's verdict on the picture, its heatmap stored (its key added to `stored`);
+    errors a person can act on."""
     if not wanted:
         return game.Detection("off")
     if checkpoint is None:
         return game.Detection("not_configured")
-    from ..detector import room as detector_room
-
     if not await asyncio.to_thread(detector_room.torch_available):
         raise DomainError(
             503, "detector_unavailable",
@@ -134,8 +136,8 @@ async def _detect(checkpoint: Path | None, wanted: bool, picture: PILImage.Image
             f"DETECTOR_CHECKPOINT cannot be used: {exc}; fix the setting, or start the picture without the detector",
         ) from exc
     key = f"rooms/{room_id}/game/{token}-heatmap.png"
-    await svc.storage.put(key, verdict.heatmap_png, "image/png")
-    outbox_keys.append(key)
+    await services().storage.put(key, verdict.heatmap_png, "image/png")
+    stored.append(key)
     return game.Detection("ok", p_ai=verdict.p_ai, checkpoint=verdict.checkpoint, heatmap_key=key)
 
 
