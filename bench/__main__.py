@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from . import burst, export, pipeline, votes
+from . import burst, export, pipeline, sketch, votes
 from .common import write_section
 
 
@@ -23,6 +23,9 @@ def main() -> None:
     write_section("export", export.report(exports))
     for row in exports:
         print("export:", row, flush=True)
+    drawing = sketch.measure()
+    write_section("sketch", sketch.report(drawing))
+    print("sketch:", sketch.brief(drawing), flush=True)
     # Last, so that its JSON summary is the last line `make bench` prints.
     live = asyncio.run(votes.run())
     write_section("votes", votes.report(live))
