@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,30 +42,37 @@ def round_palette(round_: Round) -> Palette:
     return load_labels().palette(round_.sketch_palette)
 
 
-def stroke_view(row: SketchStroke) -> dict[str, Any]:
+def stroke_view(row: Any) -> dict[str, Any]:
+    """A stroke on the wire (from a SketchStroke or a row of STROKE_COLUMNS)."""
     return {
         "seq": row.seq,
         "user_id": row.user_id,
         "tool": row.tool,
         "label": row.label,
         "size": row.size,
-        "points": json.loads(row.points),
+        "points": orjson.loads(row.points),
     }
 
 
-async def active_strokes(session: AsyncSession, round_id: int) -> list[SketchStroke]:
+#: What a screen needs of a stroke (read as plain rows: a sketch can hold thousands of strokes).
+STROKE_COLUMNS = (
+    SketchStroke.seq, SketchStroke.user_id, SketchStroke.tool, SketchStroke.label, SketchStroke.size, SketchStroke.points,
+)
+
+
+async def active_strokes(session: AsyncSession, round_id: int) -> list[Any]:
     """The strokes that make up the round's sketch now, in the server's order."""
-    rows = await session.scalars(
-        select(SketchStroke)
+    rows = await session.execute(
+        select(*STROKE_COLUMNS)
         .where(SketchStroke.round_id == round_id, SketchStroke.removed_seq.is_(None))
         .order_by(SketchStroke.seq)
     )
     return list(rows)
 
 
-def strokes_of(rows: list[SketchStroke]) -> list[Stroke]:
+def strokes_of(rows: list[Any]) -> list[Stroke]:
     return [
-        Stroke(tool=row.tool, label=row.label, size=row.size, points=tuple(tuple(p) for p in json.loads(row.points)))  # type: ignore[arg-type]
+        Stroke(tool=row.tool, label=row.label, size=row.size, points=tuple(tuple(p) for p in orjson.loads(row.points)))  # type: ignore[arg-type]
         for row in rows
     ]
 

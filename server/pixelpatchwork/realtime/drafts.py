@@ -3,7 +3,7 @@
 Drafts are volatile: they are not stored, and a lost one is simply not drawn (the finished
 stroke follows as a numbered `sketch:op`). Each process gathers the drafts its clients send
 for `window_s` (about 33 ms, so screens update about 30 times a second) and sends one
-`sketch:drafts` event per room and window, instead of one event per pointer move: with 30
+`sketch:drafts` event per room and round and window, instead of one event per pointer move: with 30
 drawers that is 30 events a second to each screen rather than 900.
 """
 
@@ -27,6 +27,7 @@ class DraftRelay:
         self.window_s = window_s
         self._pending: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._senders: dict[tuple[str, int], asyncio.Task] = {}
+        self._last_sent: dict[tuple[str, int], float] = {}
 
     def add(self, room_slug: str, round_id: int, draft: dict[str, Any]) -> None:
         """Queue one participant's draft for the room's next batch."""
@@ -39,13 +40,21 @@ class DraftRelay:
             self._senders[key] = asyncio.create_task(self._send_later(key))
 
     async def _send_later(self, key: tuple[str, int]) -> None:
+        # Windows keep a fixed beat from the last send (not from the first draft after it), so
+        # a busy room still gets about 30 batches a second; after a pause the first goes at once.
+        loop = asyncio.get_running_loop()
+        delay = self._last_sent.get(key, float("-inf")) + self.window_s - loop.time()
         try:
-            await asyncio.sleep(self.window_s)
+            if delay > 0:
+                await asyncio.sleep(delay)
         finally:
             self._senders.pop(key, None)
         drafts = self._pending.pop(key, [])
         if not drafts:
             return
+        self._last_sent[key] = loop.time()
+        if len(self._last_sent) > 10_000:
+            self._last_sent.clear()  # rooms and rounds come and go; forgetting costs one early send
         room_slug, round_id = key
         try:
             await self._emit("sketch:drafts", {"room": room_slug, "round_id": round_id, "drafts": drafts}, channel(room_slug))
