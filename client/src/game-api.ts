@@ -36,6 +36,8 @@ export interface GameResults {
   current_id: number | null;
   totals: GameTotals;
   pool: { artworks: number; edits: number };
+  /** The newest edits not shown yet, newest first, to choose from. */
+  unshown_edits?: { id: number; prompt: string; author: string | null; thumb_url: string }[];
   detector_configured: boolean;
 }
 

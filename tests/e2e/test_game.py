@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from pixelpatchwork.app import create_app
-from tests.e2e.a11y import PHONE, axe_violations, horizontal_overflow
+from tests.e2e.a11y import PHONE, axe_violations, horizontal_overflow, submit_from_page
 from tests.e2e.test_live_room import join
 from tests.e2e.test_projector import sign_in_host, wait_for_text
 from tests.integration.test_detector_room import trained  # noqa: F401 - the tiny checkpoint fixture
@@ -144,4 +144,19 @@ async def test_a_game_picture_from_upload_to_reveal(browser, game_site, artifact
     await wall.get_by_test_id("projector-seed").wait_for(state="visible")
     await alice.get_by_test_id("game-play").wait_for(state="hidden")
     await wait_for_text(host, "host-game-current", "No game picture")
+
+    # A chosen edit of the room: it appears on the console once entered, and its reveal says
+    # who made it with which prompt.
+    edit_id = await submit_from_page(alice, site, "a lighthouse of glass")
+    await panel.get_by_test_id(f"game-show-edit-{edit_id}").click()
+    await wait_for_text(host, "host-game-current", "picture 2, taking guesses")
+    await alice.get_by_test_id("game-guess-ai").click()
+    await wait_for_text(alice, "game-status", "Your guess: AI")
+    await host.get_by_test_id("game-reveal-button").click()
+    await wait_for_text(wall, "game-truth", "^Made by an AI$")
+    await wait_for_text(wall, "game-source", "by Alice: “a lighthouse of glass”")
+    await wait_for_text(wall, "game-share", r"^100 % of the room got it right \(1 of 1\)\.$")
+    await wait_for_text(alice, "game-you", "^You were right!$")
+    await wait_for_text(host, "game-totals", r"^Revealed: 2\. Guesses right: 67 %\.")
+    await wait_for_text(host, "game-edits", "No entered edit is left to show")
     assert errors == []

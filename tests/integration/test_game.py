@@ -104,6 +104,8 @@ async def test_a_game_round_trip_over_http(app, client) -> None:  # type: ignore
     assert (await enter(client, edit["id"])).status_code == 200
     before = (await snapshot(client))
     assert before["game"] is None
+    listed = (await (await client.get(f"{ROOT}/game", headers=HOST)).get_json())["unshown_edits"]
+    assert [(e["id"], e["prompt"], e["author"]) for e in listed] == [(edit["id"], "a glass lighthouse", "Ada")]
 
     started = await client.post(f"{ROOT}/game/items", json={"artwork_id": artwork["id"], "duration_s": 30}, headers=HOST)
     assert started.status_code == 201, await started.get_data(as_text=True)
@@ -147,6 +149,7 @@ async def test_a_game_round_trip_over_http(app, client) -> None:  # type: ignore
     assert second_reveal["truth"] == "ai" and second_reveal["detector"] == {"status": "off"}
     assert second_reveal["source"]["prompt"] == "a glass lighthouse" and second_reveal["source"]["author"] == "Ada"
     assert results["pool"] == {"artworks": 0, "edits": 0}
+    assert results["unshown_edits"] == []
     assert results["totals"]["items"] == 2 and results["totals"]["room_accuracy"] is None
 
     empty = await client.post(f"{ROOT}/game/items", json={}, headers=HOST)

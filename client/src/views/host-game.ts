@@ -42,6 +42,7 @@ export class GamePanel {
   private readonly sourceInput = el('input', { id: 'game-artwork-source', type: 'url', maxlength: 500, 'data-testid': 'game-artwork-source' });
   private readonly uploadButton = el('button', { type: 'submit', 'data-testid': 'game-artwork-upload' }, t('game.upload'));
   private readonly artworkList = el('ul', { class: 'artwork-list', 'data-testid': 'game-artworks' });
+  private readonly editList = el('ul', { class: 'artwork-list', 'data-testid': 'game-edits' });
   private readonly pool = el('p', { class: 'muted', 'data-testid': 'game-pool' });
   private readonly totals = el('p', { class: 'game-totals', 'data-testid': 'game-totals' });
   private readonly table = el('tbody', {});
@@ -63,6 +64,7 @@ export class GamePanel {
   );
   private game: Game = null;
   private seenKey = '';
+  private seenVersion = -1;
   private refreshTimer = 0;
   private busy = false;
   private now: () => number = () => Date.now();
@@ -107,6 +109,8 @@ export class GamePanel {
       el('h3', { class: 'subhead' }, t('game.artworks')),
       this.artworkList,
       form,
+      el('h3', { class: 'subhead' }, t('game.edits')),
+      this.editList,
       el('h3', { class: 'subhead' }, t('game.results')),
       this.totals,
       this.resultsTable,
@@ -120,16 +124,26 @@ export class GamePanel {
     void this.refresh();
   }
 
-  /** The room's state from the console's connection: the picture on the screens. */
-  update(game: Game): void {
+  /**
+   * The room's state from the console's connection: the picture on the screens, and the
+   * room's version (new or entered edits change what can be shown).
+   */
+  update(game: Game, version: number): void {
     this.game = game;
     const key = game ? `${game.id}:${game.phase}:${game.guesses}` : '';
     if (key !== this.seenKey) {
       this.seenKey = key;
-      window.clearTimeout(this.refreshTimer);
-      this.refreshTimer = window.setTimeout(() => void this.refresh(), 300);
+      this.refreshSoon(300);
+    } else if (version !== this.seenVersion && this.seenVersion >= 0) {
+      this.refreshSoon(1000);
     }
+    this.seenVersion = version;
     this.renderCurrent();
+  }
+
+  private refreshSoon(ms: number): void {
+    window.clearTimeout(this.refreshTimer);
+    this.refreshTimer = window.setTimeout(() => void this.refresh(), ms);
   }
 
   tick(): void {
@@ -267,7 +281,32 @@ export class GamePanel {
     }
   }
 
+  private renderEdits(results: GameResults): void {
+    const edits = results.unshown_edits ?? [];
+    if (edits.length === 0) {
+      this.editList.replaceChildren(el('li', { class: 'muted' }, t('game.noEdits')));
+      return;
+    }
+    this.editList.replaceChildren(
+      ...edits.map((edit) => {
+        const show = el('button', { type: 'button', 'data-testid': `game-show-edit-${edit.id}` }, t('game.showThis'));
+        show.addEventListener('click', () => void this.start({ image_id: edit.id }));
+        const label = edit.author
+          ? t('game.editShort', { prompt: edit.prompt, author: edit.author })
+          : t('game.editAnonShort', { prompt: edit.prompt });
+        return el(
+          'li',
+          { class: 'artwork-row', 'data-testid': 'game-edit' },
+          el('img', { src: edit.thumb_url, alt: '' }),
+          el('span', {}, label),
+          el('span', { class: 'game-buttons' }, show),
+        );
+      }),
+    );
+  }
+
   private renderResults(results: GameResults): void {
+    this.renderEdits(results);
     this.detectorNote.hidden = results.detector_configured;
     this.useDetector.disabled = !results.detector_configured;
     setText(this.pool, t('game.pool', { artworks: results.pool.artworks, edits: results.pool.edits }));

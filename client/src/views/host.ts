@@ -226,7 +226,7 @@ class HostConsole {
       this.renderActions(round.phase);
     }
     this.gallery.update(state);
-    this.game.update(state.game);
+    this.game.update(state.game, state.version);
     // The room list and PATCH answers keep it current; the first snapshot gives a start.
     if (this.seenVersion < 0) this.moderation.setRequiresApproval(state.room.requires_approval);
     // Every image:added / image:updated (and new round) advances the version.

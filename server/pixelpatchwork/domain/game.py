@@ -40,6 +40,8 @@ GUESSES = ("human", "ai")
 DEFAULT_DURATION_S = 20
 # Guesses sent in the last moment still count while they travel; the clock reveals after it.
 GUESS_GRACE_S = 1.0
+# The console lists the newest unshown edits to choose from (the rest are drawn at random).
+UNSHOWN_EDITS_LISTED = 24
 TITLE_MAX = 200
 SOURCE_URL_MAX = 500
 
@@ -475,6 +477,16 @@ async def results(session: AsyncSession, storage: Storage, room: Room, detector_
             totals["detector_right"] += detector["correct"]
     artworks, images = await unused(session, room)
     current = await active_item(session, room.id)
+    authors = dict(
+        (await session.execute(select(User.id, User.nickname).where(User.id.in_({i.author_id for i in images if i.author_id})))).all()
+    ) if images else {}
+    unshown_edits = [
+        {
+            "id": image.id, "prompt": image.prompt, "author": authors.get(image.author_id) if image.author_id else None,
+            "thumb_url": await storage.url(image.thumb_key or image.result_key or ""),
+        }
+        for image in images[-UNSHOWN_EDITS_LISTED:][::-1]
+    ]
     return {
         "items": rows,
         "current_id": current.id if current is not None else None,
@@ -485,6 +497,7 @@ async def results(session: AsyncSession, storage: Storage, room: Room, detector_
             "detector_accuracy": share(totals["detector_right"], totals["detector_items"]),
         },
         "pool": {"artworks": len(artworks), "edits": len(images)},
+        "unshown_edits": unshown_edits,
         "detector_configured": detector_configured,
     }
 
