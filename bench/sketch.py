@@ -707,8 +707,8 @@ Method: one clock (`time.time()` in the load generator). A draft is known on arr
 drawer, pointer and points (the protocol carries no id; the {f['drafts_repeated_key']} drafts whose key a
 drawer had already sent are left out); its latency is the first arrival in a `sketch:drafts`
 batch at each screen other than the drawer's (the spectator included) minus the moment it was
-sent. The server gathers drafts for 33 ms before relaying them (a window opens with the first
-draft after the last batch went out), so a draft waits half a window on average, about 17 ms,
+sent. The server relays each room's drafts in batches on a 33 ms beat (the first draft after a
+quiet spell goes at once), so a draft waits half a window on average, about 17 ms,
 and more when the batches come further apart than 33 ms ({f['draft_events_per_screen_s']} a second here, not 30).
 A committed stroke is known by the seq its acknowledgement carries; its latency is each
 screen's (the drawer's own included) arrival of the `sketch:op` with that seq minus the moment `sketch:stroke` was sent. Server CPU is user + system time of
