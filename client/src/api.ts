@@ -78,7 +78,7 @@ const room = (slug: string) => `/api/rooms/${encodeURIComponent(slug)}`;
 const hostRoom = (slug: string) => `/api/host/rooms/${encodeURIComponent(slug)}`;
 
 export interface LineageStep {
-  round: Pick<Round, 'id' | 'number' | 'phase'>;
+  round: Pick<Round, 'id' | 'number' | 'phase' | 'kind'>;
   seed: Seed;
   winner: Image | null;
   /** The next entries by the winner rule (empty while sealed; absent on older servers). */

@@ -13,7 +13,7 @@ const seed = (id: number) => ({
 
 function step(n: number, overrides: Partial<LineageStep> = {}): LineageStep {
   return {
-    round: { id: n * 10, number: n, phase: 'closed' },
+    round: { id: n * 10, number: n, phase: 'closed', kind: 'edit' },
     seed: seed(n),
     winner: null,
     runners_up: [],
@@ -24,7 +24,7 @@ function step(n: number, overrides: Partial<LineageStep> = {}): LineageStep {
 describe('lineage shaping', () => {
   it('orders rounds oldest first and says how each ended', () => {
     const steps = [
-      step(3, { round: { id: 30, number: 3, phase: 'generate' } }),
+      step(3, { round: { id: 30, number: 3, phase: 'generate', kind: 'edit' } }),
       step(1, { winner: done(7, { tally: tally(7, 3, 1) }), runners_up: [done(8), done(9)] }),
       step(2),
     ];
@@ -61,9 +61,9 @@ describe('lineage shaping', () => {
   });
 
   it('decides in the reveal phase: a reveal without winner has none', () => {
-    const reveal = step(1, { round: { id: 1, number: 1, phase: 'reveal' } });
+    const reveal = step(1, { round: { id: 1, number: 1, phase: 'reveal', kind: 'edit' } });
     expect(shapeLineage([reveal])[0]!.outcome).toBe('no-winner');
-    const vote = step(1, { round: { id: 1, number: 1, phase: 'vote' } });
+    const vote = step(1, { round: { id: 1, number: 1, phase: 'vote', kind: 'edit' } });
     expect(shapeLineage([vote])[0]!.outcome).toBe('open');
     // An older server without runners_up.
     const { runners_up: _, ...old } = step(2, { winner: done(3) });

@@ -131,3 +131,51 @@ async def test_two_people_draw_one_sketch_and_paint_it(browser, site, artifacts)
     assert errors == []
     for context in contexts:
         await context.close()
+
+
+async def test_the_console_runs_a_sketch_round(browser, site, artifacts) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.test_console import sign_in
+
+    host_ctx, alice_ctx = [await browser.new_context(viewport={"width": 1280, "height": 1000}) for _ in range(2)]
+    host, alice = await host_ctx.new_page(), await alice_ctx.new_page()
+    errors: list[str] = []
+    for page in (host, alice):
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await sign_in(host, site)
+    await join(alice, site, "Alice")
+    await alice.get_by_test_id("mask-canvas").wait_for()
+
+    # The facilitator makes the round a sketch round: the participant's studio becomes the sketch.
+    await host.get_by_test_id("host-sketch-kind").check()
+    await alice.get_by_test_id("sketch-board").wait_for()
+    await alice.get_by_test_id("mask-canvas").wait_for(state="hidden")
+    await host.get_by_test_id("host-sketch-palette").wait_for()
+    await host.get_by_test_id("host-sketch-palette").select_option("beach")
+    await alice.get_by_test_id("sketch-label-sand").wait_for()
+    await alice.get_by_test_id("sketch-label-sand").click()
+    await drag(alice, [(0.1, 0.9), (0.9, 0.9)])
+    await alice.wait_for_function("() => document.querySelector('[data-testid=sketch-board]').dataset.seq === '1'")
+
+    # Locked: the tools go grey and the page says why; unlocked, drawing goes on.
+    await host.get_by_test_id("host-sketch-lock").click()
+    await alice.wait_for_function("() => document.querySelector('[data-testid=sketch-board]').dataset.locked === 'true'")
+    assert await alice.get_by_test_id("sketch-undo").is_disabled()
+    await alice.get_by_test_id("sketch-status").filter(has_text="locked").wait_for()
+    await host.get_by_test_id("host-sketch-lock").click()
+    await alice.wait_for_function("() => document.querySelector('[data-testid=sketch-board]').dataset.locked === 'false'")
+    assert not await alice.get_by_test_id("sketch-undo").is_disabled()
+
+    # Clearing asks first, then empties every screen's sketch.
+    host.once("dialog", lambda dialog: dialog.accept())
+    await host.get_by_test_id("host-sketch-clear").click()
+    await alice.wait_for_function("() => document.querySelector('[data-testid=sketch-board]').dataset.seq === '2'")
+    assert not (await board_pixels(alice) != np.array(PAPER, dtype=np.uint8)).any()
+
+    link = host.get_by_test_id("host-sketch-coco").get_by_role("link")
+    await link.first.wait_for()
+    href = await link.first.get_attribute("href")
+    assert href and href.endswith("/rounds/1/sketch-coco.zip")
+    await host.screenshot(path=artifacts / "console-sketch.png", full_page=True)
+    assert errors == []
+    for context in (host_ctx, alice_ctx):
+        await context.close()

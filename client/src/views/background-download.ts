@@ -14,7 +14,7 @@ const SIZES: [number, number][] = [
 export class BackgroundDownload {
   readonly element: HTMLElement;
   private readonly size = el('select', { 'aria-label': t('download.size'), 'data-testid': 'download-size' });
-  private readonly link = el('a', { class: 'button secondary', 'data-testid': 'download-link', download: '' }, t('download.button'));
+  private readonly link = el('a', { class: 'button-link', 'data-testid': 'download-link', download: '' }, t('download.button'));
   private seedId: number | null = null;
 
   constructor(private readonly slug: string) {

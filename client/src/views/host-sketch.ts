@@ -1,6 +1,6 @@
 // The facilitator's sketch controls: make the current round a sketch round, choose the label
 // palette, lock, unlock and clear the sketch, and download a sketch round as COCO.
-import { ApiError, hostApi } from '../api';
+import { ApiError, api, hostApi } from '../api';
 import { el, setText } from '../dom';
 import type { Round } from '../generated/protocol';
 import { t } from '../i18n';
@@ -16,7 +16,9 @@ export class SketchPanel {
     { type: 'button', class: 'danger', 'data-testid': 'host-sketch-clear' },
     t('host.sketchClear'),
   );
-  private readonly coco = el('a', { class: 'button secondary', 'data-testid': 'host-sketch-coco', download: '' }, t('host.sketchCoco'));
+  /** A COCO download for every sketch round of the room (past ones too). */
+  private readonly cocoList = el('ul', { class: 'sketch-coco-list', 'data-testid': 'host-sketch-coco' });
+  private listedFor: string | null = null;
   private readonly sketchOnly = el('div', { class: 'sketch-only' });
   private round: Round | null = null;
 
@@ -27,7 +29,7 @@ export class SketchPanel {
     this.sketchOnly.append(
       el('label', { for: 'sketch-palette' }, t('host.sketchPalette')),
       this.palette,
-      el('div', { class: 'actions' }, this.lock, this.clear, this.coco),
+      el('div', { class: 'actions' }, this.lock, this.clear),
     );
     this.element = el(
       'section',
@@ -36,6 +38,7 @@ export class SketchPanel {
       el('p', { class: 'hint' }, t('host.sketchHint')),
       el('label', { class: 'check' }, this.kind, t('host.sketchKind')),
       this.sketchOnly,
+      this.cocoList,
     );
     this.kind.addEventListener('change', () =>
       this.act(() => hostApi.setRoundKind(this.slug, this.kind.checked ? 'sketch' : 'edit')),
@@ -72,7 +75,33 @@ export class SketchPanel {
       setText(this.lock, round.sketch.locked ? t('host.sketchUnlock') : t('host.sketchLock'));
       this.lock.setAttribute('aria-pressed', String(round.sketch.locked));
     }
-    this.coco.href = hostApi.sketchCocoPath(this.slug, round.number);
+    const key = `${round.id}:${round.kind}:${round.phase}`;
+    if (key !== this.listedFor) {
+      this.listedFor = key;
+      void this.listCoco();
+    }
+  }
+
+  private async listCoco(): Promise<void> {
+    try {
+      const { steps } = await api.lineage(this.slug);
+      const sketches = steps.filter((step) => step.round.kind === 'sketch');
+      this.cocoList.replaceChildren(
+        ...sketches.map((step) =>
+          el(
+            'li',
+            {},
+            el(
+              'a',
+              { class: 'button-link', href: hostApi.sketchCocoPath(this.slug, step.round.number), download: '' },
+              t('host.sketchCoco', { n: step.round.number }),
+            ),
+          ),
+        ),
+      );
+    } catch {
+      // The list comes back with the next round change; the console reports failures elsewhere.
+    }
   }
 
   private async act(action: () => Promise<unknown>): Promise<void> {

@@ -91,6 +91,7 @@ export class SketchBoard {
   private canDraw = false;
   private roundId: number | null = null;
   private loading: Promise<void> | null = null;
+  private loadAgain = false;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -145,7 +146,7 @@ export class SketchBoard {
     if (this.roundId !== round.id) {
       this.roundId = round.id;
       void this.load();
-    } else if (this.state && round.sketch && round.sketch.palette !== this.state.palette.name) {
+    } else if (round.sketch && (this.loading || round.sketch.palette !== this.state?.palette.name)) {
       void this.load(); // the facilitator chose another palette
     }
     const locked = round.sketch?.locked ?? false;
@@ -168,16 +169,23 @@ export class SketchBoard {
   }
 
   private async load(): Promise<void> {
-    if (this.loading) return this.loading;
+    if (this.loading) {
+      // What is on its way may predate the reason for asking: ask once more when it is in.
+      this.loadAgain = true;
+      return this.loading;
+    }
     this.loading = (async () => {
       try {
         const state = await this.connection.joinSketch();
-        if (state.kind !== 'sketch') return;
-        this.setState(state);
+        if (state.kind === 'sketch') this.setState(state);
       } catch (err) {
         this.options.onError?.(err instanceof Error ? err.message : t('sketch.loadFailed'));
       } finally {
         this.loading = null;
+      }
+      if (this.loadAgain) {
+        this.loadAgain = false;
+        await this.load();
       }
     })();
     return this.loading;

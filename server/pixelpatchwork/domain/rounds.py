@@ -188,7 +188,7 @@ async def lineage(session: AsyncSession, storage: Storage, policy: RoomPolicy, r
         others = [image_id for image_id in ranked if image_id != round_.winner_image_id][:runners_up]
         steps.append(
             {
-                "round": {"id": round_.id, "number": round_.number, "phase": round_.phase},
+                "round": {"id": round_.id, "number": round_.number, "phase": round_.phase, "kind": round_.kind},
                 "seed": await seed_view(storage, seed),
                 "winner": await load_image_view(session, storage, round_.winner_image_id) if round_.winner_image_id else None,
                 "runners_up": [await load_image_view(session, storage, image_id, sealed) for image_id in others]
