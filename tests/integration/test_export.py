@@ -153,7 +153,7 @@ async def test_the_dataset_reads_back_equal_to_the_database(study, tmp_path, mon
     assert info["room"]["slug"] == "study" and info["notes"] == [] and info["counts"]["images"] == 9
     assert info["counts"] == {
         "participants": 6, "rounds": 3, "images": 9, "image_files": 8, "mask_files": 8, "votes": 18, "vote_events": 21,
-        "artwork_files": 0, "game_items": 0, "guesses": 0,
+        "artwork_files": 0, "game_items": 0, "guesses": 0, "sketch_files": 0,
     }
 
 

@@ -285,3 +285,37 @@ async def test_openai_gets_the_label_map_and_a_prompt_of_its_labels(make_setting
                 assert rendered.size == (1024, 768)
         finally:
             await alice.close()
+
+
+async def test_the_dataset_export_keeps_the_sketch_and_its_history(screens) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    alice = await screens("Alice")
+    round_ = await make_sketch_round(alice)
+    kept = await stroke(alice, round_["id"], {"tool": "brush", "label": SKY, "size": 40, "points": [[0, 40], [511, 40]]})
+    undone = await stroke(alice, round_["id"], {"tool": "brush", "label": TREE, "size": 9, "points": [[100, 200]]})
+    await alice.sio.call("sketch:undo", {"room": "main", "round_id": round_["id"]}, timeout=10)
+    painted = await alice.http.post("/api/rooms/main/sketch/paint", json={"round_id": round_["id"]})
+    image_id = painted.json()["image"]["id"]
+    await alice.wait_for("image:updated", lambda d: d["image"]["id"] == image_id and d["image"]["status"] == "done")
+    server = (await alice.http.get("/api/rooms/main/sketch")).json()
+
+    export = await alice.http.get("/api/host/rooms/main/export.zip", headers=HOST)
+    assert export.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
+        label_png = archive.read(f"sketches/{image_id}.png")
+        strokes = list(csv.DictReader(io.StringIO(archive.read("sketch_strokes.csv").decode())))
+        rounds = list(csv.DictReader(io.StringIO(archive.read("rounds.csv").decode())))
+        images = {row["image_id"]: row for row in json.loads(archive.read("images.json"))}
+        info = json.loads(archive.read("room.json"))
+        readme = archive.read("README.md").decode()
+    with Image.open(io.BytesIO(label_png)) as picture:
+        assert digest(np.array(picture)) == server["digest"], "the rendering's label map is the sketch it was painted from"
+    assert [(row["seq"], row["label_name"], row["removed_seq"]) for row in strokes] == [
+        (str(kept["stroke"]["seq"]), "sky-other", ""), (str(undone["stroke"]["seq"]), "tree", "3"),
+    ]
+    assert json.loads(strokes[0]["points"]) == [[0, 40], [511, 40]] and strokes[0]["point_count"] == "2"
+    assert rounds[0]["kind"] == "sketch" and rounds[0]["sketch_palette"] == "park"
+    assert images[image_id]["sketch_file"] == f"sketches/{image_id}.png" and images[image_id]["mask_file"] is None
+    assert info["counts"]["sketch_files"] == 1
+    assert "sketch_strokes.csv" in readme and "sketches/<image_id>.png" in readme

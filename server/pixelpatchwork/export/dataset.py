@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db.models import Artwork, GameItem, Guess, Image, Room, Round, User, Vote, VoteEvent
+from ..db.models import Artwork, GameItem, Guess, Image, Room, Round, SketchStroke, User, Vote, VoteEvent
 from ..domain.clock import utcnow
 from ..domain.views import in_the_vote, wilson_lower_bound
+from ..sketch.labels import load_labels
 from ..storage import Storage, StorageError
 from . import coco
 from .readme import readme
@@ -36,6 +37,8 @@ from .tables import (
     LINEAGE,
     PARTICIPANTS,
     ROUNDS,
+    SKETCH_STROKES,
+    TABLES,
     VOTE_EVENTS,
     VOTES,
     Table,
@@ -84,10 +87,11 @@ class ExportPlan:
     vote_events: int
     artwork_files: int = 0
     guesses: int = 0
+    sketch_files: int = 0
 
     @property
     def files(self) -> int:
-        return self.image_files + self.mask_files + self.artwork_files + 2 * len(TABLE_ORDER) + FIXED_FILES
+        return self.image_files + self.mask_files + self.artwork_files + self.sketch_files + 2 * len(TABLE_ORDER) + FIXED_FILES
 
 
 @dataclass
@@ -110,10 +114,21 @@ class ExportContext:
     mask_files: dict[int, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     artwork_files: dict[int, str] = field(default_factory=dict)
+    sketch_files: dict[int, str] = field(default_factory=dict)
     # The game's pictures: number, when shown, and their guesses counted.
     item_numbers: dict[int, int] = field(default_factory=dict)
     item_started: dict[int, datetime] = field(default_factory=dict)
     item_counts: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def default_palette(self) -> str:
+        return load_labels().default_palette
+
+    @staticmethod
+    def label_name(label_id: int) -> str | None:
+        if label_id == 0:
+            return load_labels().unlabeled.name
+        return next((label.name for label in load_labels().labels if label.id == label_id), None)
 
     def seconds_after_start(self, guess: Guess) -> float | None:
         started = self.item_started.get(guess.item_id)
@@ -140,7 +155,7 @@ class ExportContext:
         return round((event.created_at - opened).total_seconds(), 6)
 
 
-TABLE_ORDER = (PARTICIPANTS, ROUNDS, IMAGES, VOTES, VOTE_EVENTS, LINEAGE, ARTWORKS, GAME_ITEMS, GUESSES)
+TABLE_ORDER = TABLES
 
 
 def image_file_name(image: Image) -> str:
@@ -171,6 +186,7 @@ async def plan_export(session: AsyncSession, room: Room) -> ExportPlan:
         guesses=await count(
             select(func.count()).select_from(Guess).join(GameItem, Guess.item_id == GameItem.id).where(GameItem.room_id == room.id)
         ),
+        sketch_files=await count(select(func.count()).select_from(Image).where(in_room, Image.sketch_key.is_not(None))),
     )
     await session.commit()
     return plan
@@ -313,6 +329,21 @@ async def dataset_entries(
         ctx.image_files[image.id] = name
         yield Entry(name, data=data, compress=False)
 
+    # The label maps that sketch renderings were painted from, one at a time.
+    async for image in _pages(
+        session, lambda last: select(Image).where(in_room, Image.sketch_key.is_not(None), Image.id > last).order_by(Image.id),
+        lambda image: image.id,
+    ):
+        try:
+            data = await storage.get(image.sketch_key)  # type: ignore[arg-type]
+        except StorageError as exc:
+            log.warning("export of room %s: %s", room.slug, exc)
+            ctx.missing.append(image.sketch_key or "")
+            continue
+        name = f"sketches/{image.id}.png"
+        ctx.sketch_files[image.id] = name
+        yield Entry(name, data=data, compress=False)
+
     # The game's artworks, one at a time.
     async for artwork in _pages(
         session, lambda last: select(Artwork).where(Artwork.room_id == room.id, Artwork.id > last).order_by(Artwork.id),
@@ -419,6 +450,15 @@ async def dataset_entries(
                     .order_by(Guess.id),
                     lambda guess: guess.id,
                 )
+            if table is SKETCH_STROKES:
+                return lambda: _pages(
+                    session,
+                    lambda last: select(SketchStroke)
+                    .join(Round, SketchStroke.round_id == Round.id)
+                    .where(Round.room_id == room.id, SketchStroke.id > last)
+                    .order_by(SketchStroke.id),
+                    lambda stroke: stroke.id,
+                )
             assert table is LINEAGE
 
             async def steps() -> AsyncIterator[Step]:
@@ -485,7 +525,7 @@ async def dataset_entries(
             "participants": plan.participants, "rounds": plan.rounds, "images": plan.images,
             "image_files": len(ctx.image_files), "mask_files": len(ctx.mask_files), "votes": plan.votes,
             "vote_events": plan.vote_events, "artwork_files": len(ctx.artwork_files), "game_items": len(ctx.item_numbers),
-            "guesses": plan.guesses,
+            "guesses": plan.guesses, "sketch_files": len(ctx.sketch_files),
         },
         "notes": notes,
     }

@@ -54,6 +54,8 @@ def readme(info: dict[str, Any]) -> str:
         "pixels outside the mask are the seed's) |",
         "| `masks/<image_id>.png` | every edit's mask, a greyscale PNG of the seed's size: 255 where the model "
         "repainted, 0 where the seed was kept |",
+        "| `sketches/<image_id>.png` | for each rendering of a sketch round, the label map it was painted from: an "
+        "indexed PNG whose pixel values are the label ids of shared/labels.json (0 unlabelled), 512 x 384 |",
         "| `artworks/<artwork_id>.png` | the human-made artworks of the \"AI or human?\" game, as uploaded "
         "(upright, at most 1536 pixels on the long side) |",
         "| `coco/annotations.json` | the masks as COCO segmentation annotations (see below) |",

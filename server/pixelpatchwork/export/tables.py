@@ -113,6 +113,8 @@ ROUNDS = Table(
         Column("vote_started_at", "timestamp", "when its vote phase opened; empty if it never did or the server did not yet record it", lambda r, c: r.vote_started_at),
         Column("closed_at", "timestamp", "when it closed (the next round began); empty while it is open", lambda r, c: r.closed_at),
         Column("phase_started_at", "timestamp", "when its current phase began", lambda r, c: r.phase_started_at),
+        Column("kind", "text", "`edit` (participants masked the seed and wrote prompts) or `sketch` (the room drew one label map and had it painted)", lambda r, c: r.kind),
+        Column("sketch_palette", "text", "a sketch round's label palette (shared/labels.json); empty for edit rounds", lambda r, c: (r.sketch_palette or c.default_palette) if r.kind == "sketch" else None),
     ),
 )
 
@@ -150,6 +152,7 @@ IMAGES = Table(
         Column("finished_at", "timestamp", "when generation finished or failed", lambda i, c: i.finished_at),
         Column("generation_ms", "integer", "milliseconds the generation pipeline took", lambda i, c: i.generation_ms),
         Column("image_file", "text", "the picture in this dataset (`images/<image_id>.png`); empty when there is none (unfinished or failed edits, or a file missing from storage)", lambda i, c: c.image_file(i)),
+        Column("sketch_file", "text", "for a rendering of a sketch round, the label map it was painted from (`sketches/<image_id>.png`); empty otherwise", lambda i, c: c.sketch_files.get(i.id)),
         Column("mask_file", "text", "the edit's mask in this dataset (`masks/<image_id>.png`): a greyscale PNG of the seed's size, 255 where the model repainted, 0 elsewhere; empty for seeds", lambda i, c: c.mask_file(i)),
         Column("details", "text", "the provider's details as a JSON text (output size, seconds in the provider, token usage)", lambda i, c: i.details),
     ),
@@ -263,7 +266,28 @@ GUESSES = Table(
     ),
 )
 
-TABLES = (PARTICIPANTS, ROUNDS, IMAGES, VOTES, VOTE_EVENTS, LINEAGE, ARTWORKS, GAME_ITEMS, GUESSES)
+SKETCH_STROKES = Table(
+    "sketch_strokes",
+    "Every stroke drawn on the room's sketch rounds, in the order the server gave them, including strokes "
+    "later undone or cleared. A round's label map is its strokes without `removed_seq`, applied in `seq` order "
+    "(rules in server/pixelpatchwork/sketch/raster.py).",
+    (
+        Column("stroke_id", "integer", "the stroke's id", lambda s, c: s.id),
+        Column("round_number", "integer", "the sketch round", lambda s, c: _round_number(s.round_id, c)),
+        Column("seq", "integer", "its place in the round's operations (strokes, undos, clears: 1, 2, 3, ...)", lambda s, c: s.seq),
+        Column("user_id", "integer", "who drew it (`participants.user_id`)", lambda s, c: s.user_id),
+        Column("tool", "text", "`brush`, `erase` or `fill`", lambda s, c: s.tool),
+        Column("label", "integer", "the label id painted (0 for erase): a COCO-Stuff id, or 201-255 for PixelPatchwork's own classes", lambda s, c: s.label),
+        Column("label_name", "text", "that label's name", lambda s, c: c.label_name(s.label)),
+        Column("size", "integer", "brush diameter in sketch pixels", lambda s, c: s.size),
+        Column("point_count", "integer", "how many points the stroke has", lambda s, c: len(json.loads(s.points))),
+        Column("points", "text", "the points as JSON, `[[x, y], ...]` in sketch pixels (512 x 384)", lambda s, c: s.points),
+        Column("removed_seq", "integer", "the operation (an undo by its author, or a clear by the facilitator) that took it off the sketch; empty while it is on it", lambda s, c: s.removed_seq),
+        Column("created_at", "timestamp", "when the server took it", lambda s, c: s.created_at),
+    ),
+)
+
+TABLES = (PARTICIPANTS, ROUNDS, IMAGES, VOTES, VOTE_EVENTS, LINEAGE, ARTWORKS, GAME_ITEMS, GUESSES, SKETCH_STROKES)
 
 
 def json_line(value: Any) -> str:
