@@ -8,13 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 import socketio
+from sqlalchemy.ext.asyncio import AsyncSession
 from quart import Quart
 from werkzeug.routing import IntegerConverter
 
 from . import fastjson
 from .domain import rounds
-from .domain.clock import utcnow
-from .domain.errors import DomainError
 from .domain.events import Outbox
 from .domain.rooms import ensure_join_code, ensure_room
 from .generation import Provider
@@ -155,28 +154,12 @@ def _redis_check(url: str, manager: MonitoredRedisManager):  # type: ignore[no-u
 async def _deadline_clock(services: Services) -> None:
     """Move rounds on when their deadline passes. Every process runs this; the conditional
     update in change_phase makes sure each move happens once."""
-    while not services.stopping.is_set():
-        try:
-            await asyncio.wait_for(services.stopping.wait(), timeout=services.settings.clock_tick_s)
-            return
-        except asyncio.TimeoutError:
-            pass
-        try:
-            async with services.sessionmaker() as db:
-                due = await rounds.due_rounds(db, utcnow())
-            for room, round_ in due:
-                outbox = Outbox()
-                async with services.sessionmaker() as db:
-                    try:
-                        await rounds.change_phase(
-                            db, services.storage, services.policy, room, round_.phase, rounds.AUTOMATIC_NEXT[round_.phase], None, outbox,
-                            round_id=round_.id,
-                        )
-                        await db.commit()
-                    except DomainError:
-                        continue  # another process or a facilitator moved it first
-                await services.publish(outbox)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("the deadline clock failed; it keeps running")
+
+    async def move(db: AsyncSession, due: tuple, outbox: Outbox) -> None:
+        room, round_ = due
+        await rounds.change_phase(
+            db, services.storage, services.policy, room, round_.phase, rounds.AUTOMATIC_NEXT[round_.phase], None, outbox,
+            round_id=round_.id,
+        )
+
+    await services.every_tick("deadline clock", rounds.due_rounds, move)

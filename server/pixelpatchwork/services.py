@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .db.engine import make_engine, make_sessionmaker
+from .domain.clock import utcnow
+from .domain.errors import DomainError
 from .domain.events import Outbox
 from .domain.policy import RoomPolicy
 from .domain.votes import VoteWriter
@@ -103,6 +108,34 @@ class Services:
             self.worker = Worker(self.settings, self.sessionmaker, self.storage, self.provider, self.publish)
             await self.worker.ensure_slots()
             self.worker.start()
+
+    async def every_tick(self, what: str, due: Callable[[AsyncSession, datetime], Awaitable[list[Any]]],
+                         act: Callable[[AsyncSession, Any, Outbox], Awaitable[object]]) -> None:
+        """Until stopped, once per CLOCK_TICK_S: find what is `due` and `act` on each in a
+        transaction of its own, then publish what it announced. Every process runs such clocks;
+        an act answered with DomainError was done first by another process or a facilitator."""
+        while not self.stopping.is_set():
+            try:
+                await asyncio.wait_for(self.stopping.wait(), timeout=self.settings.clock_tick_s)
+                return
+            except asyncio.TimeoutError:
+                pass
+            try:
+                async with self.sessionmaker() as db:
+                    items = await due(db, utcnow())
+                for item in items:
+                    outbox = Outbox()
+                    async with self.sessionmaker() as db:
+                        try:
+                            await act(db, item, outbox)
+                            await db.commit()
+                        except DomainError:
+                            continue
+                    await self.publish(outbox)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the %s failed; it keeps running", what)
 
     async def publish(self, outbox: Outbox) -> None:
         assert self.broadcaster is not None

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db.models import Room
 from ..domain import game
-from ..domain.clock import utcnow
 from ..domain.errors import DomainError
 from ..domain.events import Outbox
 from ..services import Services
@@ -73,25 +73,9 @@ async def cast(services: Services, counts: GuessCounts, user_id: int | None, joi
 
 async def game_clock(services: Services) -> None:
     """Reveal items whose time is up. Every process runs this; each reveal happens once."""
-    while not services.stopping.is_set():
-        try:
-            await asyncio.wait_for(services.stopping.wait(), timeout=services.settings.clock_tick_s)
-            return
-        except asyncio.TimeoutError:
-            pass
-        try:
-            async with services.sessionmaker() as db:
-                due = await game.due_items(db, utcnow())
-            for room, item_id in due:
-                outbox = Outbox()
-                async with services.sessionmaker() as db:
-                    try:
-                        await game.reveal(db, services.storage, room, outbox, item_id=item_id)
-                        await db.commit()
-                    except DomainError:
-                        continue  # a facilitator or another process revealed it first
-                await services.publish(outbox)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("the game clock failed; it keeps running")
+
+    async def reveal(db: AsyncSession, due: tuple, outbox: Outbox) -> None:
+        room, item_id = due
+        await game.reveal(db, services.storage, room, outbox, item_id=item_id)
+
+    await services.every_tick("game clock", game.due_items, reveal)

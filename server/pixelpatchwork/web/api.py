@@ -17,6 +17,7 @@ from ..domain.views import current_round, snapshot
 from ..generation.jobs import queue_position
 from ..protocol import LIMITS, validate
 from ..db.models import User
+from ..services import Services
 from . import openapi
 from .auth import check_csrf, current_user, limit_address, require_participant, services, session_user_id
 
@@ -114,7 +115,12 @@ async def submit(slug: str):  # type: ignore[no-untyped-def]
             db, svc.storage, svc.policy, room, author, prompt, mask, body["seed_id"], body.get("feather_px", 0), outbox
         )
         position = await queue_position(db, job_id)
-    outbox.add(room.slug, "image:progress", {
+    return await queued(svc, room.slug, image, job_id, position, outbox)
+
+
+async def queued(svc: Services, room_slug: str, image: dict, job_id: int, position: int, outbox: Outbox):  # type: ignore[no-untyped-def]
+    """The answer to a new generation: the room hears it is queued and where, the worker wakes."""
+    outbox.add(room_slug, "image:progress", {
         "version": None, "image_id": image["id"], "stage": "queued", "progress": 0.0,
         "preview_url": None, "queue_position": position,
     })

@@ -24,7 +24,7 @@ from ..generation.jobs import queue_position
 from ..sketch import coco, paint
 from ..sketch.labels import load_labels
 from ..sketch.raster import digest, histogram
-from .api import json_body
+from .api import json_body, queued
 from .auth import check_csrf, current_user, limit_address, require_facilitator, require_participant, services
 from .host import facilitator_room, round_change
 
@@ -80,13 +80,7 @@ async def paint_sketch(slug: str):  # type: ignore[no-untyped-def]
         author = await require_participant(db, room)
         image, job_id = await sketch.paint(db, svc.storage, svc.policy, room, author, body["round_id"], body.get("style"), outbox)
         position = await queue_position(db, job_id)
-    outbox.add(room.slug, "image:progress", {
-        "version": None, "image_id": image["id"], "stage": "queued", "progress": 0.0,
-        "preview_url": None, "queue_position": position,
-    })
-    await svc.publish(outbox)
-    svc.wake_worker()
-    return jsonify({"image": image, "job_id": job_id, "queue_position": position}), 202
+    return await queued(svc, room.slug, image, job_id, position, outbox)
 
 
 def _side(name: str, default: int) -> int:
