@@ -314,58 +314,41 @@ async def dataset_entries(
     ctx = await _context(session, room)
     in_room = Image.room_id == room.id
 
-    # Pictures, one at a time.
-    async for image in _pages(
-        session, lambda last: select(Image).where(in_room, Image.result_key.is_not(None), Image.id > last).order_by(Image.id),
-        lambda image: image.id,
-    ):
-        try:
-            data = await storage.get(image.result_key)  # type: ignore[arg-type]
-        except StorageError as exc:
-            log.warning("export of room %s: %s", room.slug, exc)
-            ctx.missing.append(image.result_key or "")
-            continue
-        name = image_file_name(image)
-        ctx.image_files[image.id] = name
-        yield Entry(name, data=data, compress=False)
+    async def copy(rows: AsyncIterator[Any], key_of: Callable[[Any], str], name_of: Callable[[Any], str],
+                   files: dict[int, str]) -> AsyncIterator[Entry]:
+        """Stored files into the dataset, one at a time; a file the store cannot give is noted."""
+        async for row in rows:
+            try:
+                data = await storage.get(key_of(row))
+            except StorageError as exc:
+                log.warning("export of room %s: %s", room.slug, exc)
+                ctx.missing.append(key_of(row))
+                continue
+            files[row.id] = name_of(row)
+            yield Entry(files[row.id], data=data, compress=False)
 
-    # The label maps that sketch renderings were painted from, one at a time.
-    async for image in _pages(
-        session, lambda last: select(Image).where(in_room, Image.sketch_key.is_not(None), Image.id > last).order_by(Image.id),
-        lambda image: image.id,
-    ):
-        try:
-            data = await storage.get(image.sketch_key)  # type: ignore[arg-type]
-        except StorageError as exc:
-            log.warning("export of room %s: %s", room.slug, exc)
-            ctx.missing.append(image.sketch_key or "")
-            continue
-        name = f"sketches/{image.id}.png"
-        ctx.sketch_files[image.id] = name
-        yield Entry(name, data=data, compress=False)
+    def images_with(key: Any) -> AsyncIterator[Image]:
+        return _pages(
+            session, lambda last: select(Image).where(in_room, key.is_not(None), Image.id > last).order_by(Image.id),
+            lambda image: image.id,
+        )
 
-    # The game's artworks, one at a time.
-    async for artwork in _pages(
+    # Pictures, the label maps that sketch renderings were painted from, the game's artworks.
+    async for entry in copy(images_with(Image.result_key), lambda i: i.result_key, image_file_name, ctx.image_files):
+        yield entry
+    async for entry in copy(images_with(Image.sketch_key), lambda i: i.sketch_key, lambda i: f"sketches/{i.id}.png", ctx.sketch_files):
+        yield entry
+    artworks = _pages(
         session, lambda last: select(Artwork).where(Artwork.room_id == room.id, Artwork.id > last).order_by(Artwork.id),
         lambda artwork: artwork.id,
-    ):
-        try:
-            data = await storage.get(artwork.image_key)
-        except StorageError as exc:
-            log.warning("export of room %s: %s", room.slug, exc)
-            ctx.missing.append(artwork.image_key)
-            continue
-        name = f"artworks/{artwork.id}.png"
-        ctx.artwork_files[artwork.id] = name
-        yield Entry(name, data=data, compress=False)
+    )
+    async for entry in copy(artworks, lambda a: a.image_key, lambda a: f"artworks/{a.id}.png", ctx.artwork_files):
+        yield entry
 
     # Masks, each also encoded as a COCO annotation, spooled to a temporary file.
     with tempfile.TemporaryFile() as annotations:
         annotated_seeds: set[int] = set()
-        async for image in _pages(
-            session, lambda last: select(Image).where(in_room, Image.mask_key.is_not(None), Image.id > last).order_by(Image.id),
-            lambda image: image.id,
-        ):
+        async for image in images_with(Image.mask_key):
             try:
                 data = await storage.get(image.mask_key)  # type: ignore[arg-type]
                 rle, area, bbox = await asyncio.to_thread(coco.segmentation, data)
