@@ -179,3 +179,29 @@ async def test_the_console_runs_a_sketch_round(browser, site, artifacts) -> None
     assert errors == []
     for context in (host_ctx, alice_ctx):
         await context.close()
+
+
+async def test_drawing_on_the_sketch_with_the_keyboard(browser, site) -> None:  # type: ignore[no-untyped-def]
+    async with httpx.AsyncClient(base_url=site) as http:
+        assert (await http.post("/api/host/rooms/main/round-kind", json={"kind": "sketch"}, headers=HOST)).status_code == 200
+    context = await browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = await context.new_page()
+    await join(page, site, "Kim")
+    await page.get_by_test_id("sketch-label-grass").wait_for()
+    await page.get_by_test_id("sketch-label-grass").click()
+    overlay = page.get_by_test_id("sketch-overlay")
+    await overlay.focus()
+    await page.keyboard.press("Space")
+    for _ in range(5):
+        await page.keyboard.press("Shift+ArrowRight")
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("Space")
+    await page.get_by_role("status").filter(has_text="Pen up").wait_for()
+    await page.wait_for_function("() => document.querySelector('[data-testid=sketch-board]').dataset.seq === '1'")
+    async with httpx.AsyncClient(base_url=site) as http:
+        state = (await http.get("/api/rooms/main/sketch")).json()
+    [drawn] = state["sketch"]["strokes"]
+    assert drawn["label"] == 124 and drawn["points"][0] == [256, 192] and drawn["points"][-1] == [256 + 80, 196]
+    await page.keyboard.press("Control+z")
+    await page.wait_for_function("() => document.querySelector('[data-testid=sketch-board]').dataset.seq === '2'")
+    await context.close()

@@ -52,8 +52,11 @@ export class SketchBoard {
   private readonly overlay = el('canvas', {
     class: 'sketch-overlay',
     'data-testid': 'sketch-overlay',
-    'aria-hidden': 'true',
   });
+  private readonly keysHelp = el('p', { class: 'hint sketch-keys', id: 'sketch-keys-help' }, t('sketch.keys'));
+  private readonly announce = el('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
+  /** The keyboard's brush: where it is, and the stroke it draws while the pen is down. */
+  private keyCursor: Point = [256, 192];
   private readonly status = el('p', { class: 'sketch-status hint', role: 'status', 'data-testid': 'sketch-status' });
   private readonly swatches = el('div', { class: 'sketch-palette', role: 'radiogroup', 'aria-label': t('sketch.palette') });
   private readonly tools = el('div', { class: 'sketch-tools' });
@@ -108,6 +111,8 @@ export class SketchBoard {
           el('label', { class: 'sketch-size' }, t('sketch.size'), this.sizeInput, this.sizeValue),
           this.undoButton,
           this.swatches,
+          this.keysHelp,
+          this.announce,
         );
     this.element = el('section', { class: 'sketch-board panel', 'data-testid': 'sketch-board', hidden: true },
       el('h2', {}, t('sketch.title')), stage, this.status, controls);
@@ -123,7 +128,16 @@ export class SketchBoard {
     }
     this.sizeInput.addEventListener('input', () => setText(this.sizeValue, this.sizeInput.value));
     this.undoButton.addEventListener('click', () => void this.undo());
-    if (!options.readOnly) this.listen();
+    if (options.readOnly) {
+      this.overlay.setAttribute('aria-hidden', 'true');
+    } else {
+      this.overlay.tabIndex = 0;
+      this.overlay.setAttribute('role', 'application');
+      this.overlay.setAttribute('aria-label', t('sketch.canvasLabel'));
+      this.overlay.setAttribute('aria-describedby', 'sketch-keys-help');
+      this.listen();
+      this.listenKeys();
+    }
     window.setInterval(() => this.expireCursors(), 1000);
   }
 
@@ -389,6 +403,15 @@ export class SketchBoard {
       if (rest.length === 0) ctx.lineTo(first![0] + 0.6, first![1] + 0.5);
       ctx.stroke();
     }
+    if (document.activeElement === this.overlay && this.canDraw) {
+      // The keyboard's brush: a ring of the brush's size at the cursor.
+      const [x, y] = this.keyCursor;
+      ctx.strokeStyle = '#b35900';
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(x + 0.5, y + 0.5, Math.max(3, this.brushSize() / 2), 0, 2 * Math.PI);
+      ctx.stroke();
+    }
     ctx.font = '12px system-ui, sans-serif';
     for (const drawer of this.drawers.values()) {
       ctx.fillStyle = '#111';
@@ -449,24 +472,88 @@ export class SketchBoard {
       }
       if (this.canDraw) this.scheduleDraft(at);
     });
-    const finish = () => {
-      const points = this.drawing;
-      if (!points) return;
-      this.drawing = null;
-      this.flushDraft();
-      const stroke = { tool: this.tool === 'erase' ? 'erase' : 'brush', label: this.tool === 'erase' ? 0 : this.label, size: this.brushSize() } as const;
-      void (async () => {
-        for (const piece of splitStroke(points, this.state?.canvas.max_points ?? 2000)) {
-          await this.commit({ ...stroke, points: piece });
-        }
-        this.markOverlay();
-      })();
-    };
-    this.overlay.addEventListener('pointerup', finish);
-    this.overlay.addEventListener('pointercancel', finish);
+    this.overlay.addEventListener('pointerup', () => this.finishStroke());
+    this.overlay.addEventListener('pointercancel', () => this.finishStroke());
   }
 
   private lastPointer: Point | null = null;
+
+  /** Arrow keys move the brush (Shift: bigger steps), Space or Enter puts the pen down and
+   *  lifts it (finishing the stroke; with the fill tool it fills), Escape lifts it, Ctrl+Z undoes. */
+  private listenKeys(): void {
+    this.overlay.addEventListener('keydown', (event) => {
+      if (!this.canDraw || !this.state) return;
+      const step = event.shiftKey ? 16 : 4;
+      const moves: Record<string, Point> = {
+        ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step],
+      };
+      const move = moves[event.key];
+      if (move) {
+        event.preventDefault();
+        const { width, height } = this.state.canvas;
+        const at: Point = [
+          Math.min(width - 1, Math.max(0, this.keyCursor[0] + move[0])),
+          Math.min(height - 1, Math.max(0, this.keyCursor[1] + move[1])),
+        ];
+        this.keyCursor = at;
+        if (this.drawing) {
+          this.drawing.push(at);
+          this.unsent.push(at);
+        }
+        this.scheduleDraft(at);
+        this.markOverlay();
+        return;
+      }
+      if (event.key === ' ' || event.key === 'Enter') {
+        event.preventDefault();
+        if (this.tool === 'fill') {
+          void this.commit({ tool: 'fill', label: this.label, size: 1, points: [this.keyCursor] });
+          this.say(t('sketch.filled'));
+        } else if (this.drawing) {
+          this.finishStroke();
+          this.say(t('sketch.penUp'));
+        } else {
+          this.drawing = [this.keyCursor];
+          this.unsent = [this.keyCursor];
+          this.startPending = true;
+          this.scheduleDraft(this.keyCursor);
+          this.say(t('sketch.penDown'));
+        }
+        this.markOverlay();
+      } else if (event.key === 'Escape' && this.drawing) {
+        this.finishStroke();
+        this.say(t('sketch.penUp'));
+      } else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'z') {
+        event.preventDefault();
+        void this.undo();
+      }
+    });
+    this.overlay.addEventListener('focus', () => this.markOverlay());
+    this.overlay.addEventListener('blur', () => {
+      if (this.drawing) this.finishStroke();
+      this.markOverlay();
+    });
+  }
+
+  private say(message: string): void {
+    setText(this.announce, message);
+  }
+
+  /** The pen comes up: the stroke goes to the server (in pieces when it is very long). */
+  private finishStroke(): void {
+    const points = this.drawing;
+    if (!points) return;
+    this.drawing = null;
+    this.flushDraft();
+    const erase = this.tool === 'erase';
+    const stroke = { tool: erase ? 'erase' : 'brush', label: erase ? 0 : this.label, size: this.brushSize() } as const;
+    void (async () => {
+      for (const piece of splitStroke(points, this.state?.canvas.max_points ?? 2000)) {
+        await this.commit({ ...stroke, points: piece });
+      }
+      this.markOverlay();
+    })();
+  }
 
   private scheduleDraft(at?: Point): void {
     if (at) this.lastPointer = at;
