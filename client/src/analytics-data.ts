@@ -1,6 +1,7 @@
 // The analytics page's data (GET /api/host/rooms/<slug>/analytics) and the tables every
 // chart is drawn from: the same table is the chart's CSV download, so what a researcher
 // downloads is exactly what the chart shows. Pure functions, unit-tested.
+import type { GameTotals } from './game-api';
 
 export type Cell = string | number | boolean | null;
 
@@ -187,18 +188,7 @@ export interface GameAnalytics {
     detector_p_ai: number | null;
     detector_guess: 'ai' | 'human' | null;
   }[];
-  totals: {
-    items: number;
-    guesses: number;
-    right: number;
-    room_accuracy: number | null;
-    majority_items: number;
-    majority_right: number;
-    majority_accuracy: number | null;
-    detector_items: number;
-    detector_right: number;
-    detector_accuracy: number | null;
-  };
+  totals: GameTotals;
 }
 
 export const CHART_IDS = [
