@@ -16,7 +16,7 @@ function op(seq: number, kind: SketchOpEvent['op'], extra: Partial<SketchOpEvent
 
 function state(strokes: SketchStroke[] = [], seq = strokes.length): SketchState {
   return {
-    round_id: 7, kind: 'sketch', seq, locked: false, authors: {}, strokes,
+    round_id: 7, kind: 'sketch', seq, locked: false, authors: {}, strokes, other_labels: [],
     palette: { name: 'park', title: 'Park', labels: [] },
     canvas: { width: W, height: H, max_points: 2000, min_brush: 1, max_brush: 64 },
   };

@@ -123,7 +123,7 @@ async def test_drafts_reach_the_room_with_the_drawers_name(screens) -> None:  # 
 async def test_lock_clear_and_palette(screens) -> None:  # type: ignore[no-untyped-def]
     alice, bob = await screens("Alice"), await screens("Bob")
     round_ = await make_sketch_round(alice)
-    assert (await stroke(alice, round_["id"], {"tool": "brush", "label": SKY, "size": 30, "points": [[50, 50]]}))["ok"]
+    assert (await stroke(alice, round_["id"], {"tool": "brush", "label": GRASS, "size": 30, "points": [[50, 50]]}))["ok"]
 
     locked = await alice.http.post("/api/host/rooms/main/sketch/lock", json={"locked": True}, headers=HOST)
     assert locked.status_code == 200 and locked.json()["round"]["sketch"]["locked"] is True
@@ -139,6 +139,10 @@ async def test_lock_clear_and_palette(screens) -> None:  # type: ignore[no-untyp
     chosen = await alice.http.post("/api/host/rooms/main/sketch/palette", json={"palette": "beach"}, headers=HOST)
     assert chosen.status_code == 200 and chosen.json()["round"]["sketch"]["palette"] == "beach"
     assert (await stroke(bob, round_["id"], {"tool": "brush", "label": BEACH_ONLY, "size": 5, "points": [[1, 1]]}))["ok"]
+    # Grass (drawn with the park palette) is no beach label: the sketch still says how to colour it.
+    beach = await join_sketch(bob)
+    assert GRASS not in {label["id"] for label in beach["palette"]["labels"]}
+    assert [(label["id"], label["name"]) for label in beach["other_labels"]] == [(GRASS, "grass")]
     unknown = await alice.http.post("/api/host/rooms/main/sketch/palette", json={"palette": "moon"}, headers=HOST)
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "sketch_unknown_palette"
     palettes = (await alice.http.get("/api/host/rooms/main/palettes", headers=HOST)).json()

@@ -208,7 +208,7 @@ export class SketchBoard {
   private setState(state: SketchState): void {
     this.state = state;
     this.roundId = state.round_id;
-    this.colors = new Map(state.palette.labels.map((label) => [label.id, rgb(label.color)]));
+    this.colors = new Map([...state.palette.labels, ...state.other_labels].map((label) => [label.id, rgb(label.color)]));
     const { width, height } = state.canvas;
     for (const canvas of [this.mapCanvas, this.overlay]) {
       canvas.width = width;

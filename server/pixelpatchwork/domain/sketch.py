@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db.models import Image, Room, Round, SketchStroke, User
 from ..sketch import paint as paint_prompt
-from ..sketch.labels import Palette, load_labels
+from ..sketch.labels import Label, Palette, load_labels
 from ..sketch.raster import Stroke, render
 from ..sketch.validate import parse_stroke
 from ..storage import Storage
@@ -40,6 +40,10 @@ from .views import current_round
 def round_palette(round_: Round) -> Palette:
     """The label palette a sketch round is drawn with (the facilitator's choice, or the default)."""
     return load_labels().palette(round_.sketch_palette)
+
+
+def label_view(label: Label) -> dict[str, Any]:
+    return {"id": label.id, "name": label.name, "title": label.title, "color": label.color}
 
 
 def stroke_view(row: Any) -> dict[str, Any]:
@@ -90,6 +94,7 @@ async def sketch_state(session: AsyncSession, room: Room, round_: Round | None =
     palette = round_palette(round_)
     strokes = await active_strokes(session, round_.id) if round_.kind == "sketch" else []
     users = {row.user_id for row in strokes if row.user_id is not None}
+    used = {row.label for row in strokes if row.label != 0}
     names = dict((await session.execute(select(User.id, User.nickname).where(User.id.in_(users)))).all()) if users else {}
     return {
         "round_id": round_.id,
@@ -98,8 +103,10 @@ async def sketch_state(session: AsyncSession, room: Room, round_: Round | None =
         "locked": round_.sketch_locked,
         "palette": {
             "name": palette.name, "title": palette.title,
-            "labels": [{"id": lb.id, "name": lb.name, "title": lb.title, "color": lb.color} for lb in palette.labels],
+            "labels": [label_view(label) for label in palette.labels],
         },
+        # Labels on the sketch that the palette no longer offers (it was changed mid-round).
+        "other_labels": [label_view(load_labels().label(i)) for i in sorted(used - {lb.id for lb in palette.labels})],
         "canvas": load_labels().canvas.model_dump(),
         "authors": {str(user_id): name for user_id, name in names.items()},
         "strokes": [stroke_view(row) for row in strokes],
