@@ -75,10 +75,7 @@ async def active_strokes(session: AsyncSession, round_id: int) -> list[Any]:
 
 
 def strokes_of(rows: list[Any]) -> list[Stroke]:
-    return [
-        Stroke(tool=row.tool, label=row.label, size=row.size, points=tuple(tuple(p) for p in orjson.loads(row.points)))  # type: ignore[arg-type]
-        for row in rows
-    ]
+    return [Stroke.from_dict(stroke_view(row)) for row in rows]
 
 
 async def label_map(session: AsyncSession, round_id: int) -> tuple[np.ndarray, int]:

@@ -75,6 +75,11 @@ class Stroke:
     size: int
     points: tuple[tuple[int, int], ...]
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Stroke":
+        """A stroke from the server's own JSON of one (already checked when it was taken)."""
+        return cls(tool=data["tool"], label=data["label"], size=data["size"], points=tuple((p[0], p[1]) for p in data["points"]))
+
     def as_dict(self) -> dict[str, object]:
         """The stroke as JSON-ready data (what the wire and shared/sketch-vectors.json carry)."""
         return {"tool": self.tool, "label": self.label, "size": self.size, "points": [list(p) for p in self.points]}

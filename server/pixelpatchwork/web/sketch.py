@@ -23,7 +23,7 @@ from ..domain.views import current_round, in_the_vote
 from ..generation.jobs import queue_position
 from ..sketch import coco, paint
 from ..sketch.labels import load_labels
-from ..sketch.raster import digest, histogram
+from ..sketch.raster import Stroke, digest, histogram, render
 from .api import json_body, queued
 from .auth import check_csrf, current_user, limit_address, require_facilitator, require_participant, services
 from .host import facilitator_room, round_change
@@ -48,7 +48,7 @@ async def read_sketch(slug: str):  # type: ignore[no-untyped-def]
     async with svc.sessionmaker() as db:
         room = await rooms.get_room(db, slug)
         state = await sketch.sketch_state(db, room)
-        label_map, _seq = await sketch.label_map(db, state["round_id"])
+    label_map = await asyncio.to_thread(render, [Stroke.from_dict(stroke) for stroke in state["strokes"]])
     return jsonify({
         "sketch": state,
         "digest": digest(label_map),
