@@ -14,7 +14,11 @@ from pixelpatchwork.app import create_app
 from pixelpatchwork.db.migrate import upgrade
 from pixelpatchwork.settings import Settings
 
+from tests import event_loops
+
 pytest_plugins = ["tests.services", "tests.fakes.openai_server", "tests.stack"]
+
+event_loops.install()
 
 FACILITATOR_TOKEN = "test-facilitator-token"
 

@@ -39,7 +39,8 @@ async def live_server(asgi) -> AsyncIterator[str]:  # type: ignore[no-untyped-de
         yield base
     finally:
         stop.set()
-        await asyncio.wait_for(task, timeout=10)
+        # A loaded machine can take a while to stop the app (its clocks and worker finish first).
+        await asyncio.wait_for(task, timeout=30)
 
 
 class Screen:
