@@ -5,7 +5,7 @@ import { el, setText } from '../dom';
 import { type Game, canGuess, secondsLeft } from '../game';
 import type { GuessValue } from '../generated/protocol';
 import { t } from '../i18n';
-import { guessWord, heatmapFigure, revealBlock } from './game-reveal';
+import { type GamePictureParts, guessWord, showGamePicture } from './game-reveal';
 
 export class GamePlay {
   readonly element = el('section', {
@@ -57,16 +57,14 @@ export class GamePlay {
     const key = `${game.id}:${game.phase}:${game.my_guess ?? ''}`;
     if (key !== this.shownKey) {
       this.shownKey = key;
-      setText(this.number, t('game.pictureOf', { n: game.number }));
-      if (this.picture.getAttribute('src') !== game.picture_url) this.picture.src = game.picture_url;
-      const revealed = game.phase !== 'guess' && game.reveal ? game.reveal : null;
-      this.question.hidden = revealed !== null;
-      this.reveal.replaceChildren(...(revealed ? [revealBlock(game, revealed, this.participant ? (game.my_guess ?? null) : undefined)] : []));
-      const heatmap = revealed ? heatmapFigure(revealed, 'game-figure game-heatmap') : null;
-      this.figures.replaceChildren(this.figures.firstChild!, ...(heatmap ? [heatmap] : []));
-      this.element.dataset['phase'] = game.phase;
+      showGamePicture(this.pictureParts(), game, this.participant ? (game.my_guess ?? null) : undefined, 'game-figure game-heatmap');
     }
     this.tick(now);
+  }
+
+  private pictureParts(): GamePictureParts {
+    const { element, number, picture, question, reveal, figures } = this;
+    return { element, number, picture, question, reveal, figures };
   }
 
   tick(now: number): void {

@@ -1,7 +1,7 @@
 // The reveal of a game picture, shared by the participant page and the projector: the truth,
 // the room's share of right guesses, where the picture came from, and the detector's guess
 // with its heatmap. Credits, prompts and nicknames are text nodes, never HTML.
-import { el } from '../dom';
+import { el, setText } from '../dom';
 import { percent } from '../game';
 import type { GameItem, GameReveal, GuessValue } from '../generated/protocol';
 import { t, tNodes } from '../i18n';
@@ -78,4 +78,33 @@ export function revealBlock(game: GameItem, reveal: GameReveal, mine: GuessValue
   );
   block.dataset['item'] = String(game.id);
   return block;
+}
+
+/** The parts of a screen that show a game picture (the phone's and the projector's). */
+export interface GamePictureParts {
+  element: HTMLElement;
+  number: HTMLElement;
+  picture: HTMLImageElement;
+  question: HTMLElement;
+  reveal: HTMLElement;
+  /** The picture's figure first, then the heatmap's after the reveal. */
+  figures: HTMLElement;
+}
+
+/** Show the picture on screen: its number and image, and once revealed the truth and the
+ *  heatmap. `mine` is the viewer's guess (undefined on a screen nobody guesses from). */
+export function showGamePicture(
+  parts: GamePictureParts,
+  game: GameItem,
+  mine: GuessValue | null | undefined,
+  heatmapClass: string,
+): void {
+  setText(parts.number, t('game.pictureOf', { n: game.number }));
+  if (parts.picture.getAttribute('src') !== game.picture_url) parts.picture.src = game.picture_url;
+  const revealed = game.phase !== 'guess' && game.reveal ? game.reveal : null;
+  parts.question.hidden = revealed !== null;
+  parts.reveal.replaceChildren(...(revealed ? [revealBlock(game, revealed, mine)] : []));
+  const heatmap = revealed ? heatmapFigure(revealed, heatmapClass) : null;
+  parts.figures.replaceChildren(parts.figures.firstChild!, ...(heatmap ? [heatmap] : []));
+  parts.element.dataset['phase'] = game.phase;
 }

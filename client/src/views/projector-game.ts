@@ -4,7 +4,7 @@
 import { el, setText } from '../dom';
 import { type Game, secondsLeft } from '../game';
 import { t } from '../i18n';
-import { heatmapFigure, revealBlock } from './game-reveal';
+import { type GamePictureParts, showGamePicture } from './game-reveal';
 
 export class ProjectorGame {
   readonly element = el('section', {
@@ -42,16 +42,14 @@ export class ProjectorGame {
     const key = `${game.id}:${game.phase}`;
     if (key !== this.shownKey) {
       this.shownKey = key;
-      setText(this.number, t('game.pictureOf', { n: game.number }));
-      if (this.picture.getAttribute('src') !== game.picture_url) this.picture.src = game.picture_url;
-      const revealed = game.phase !== 'guess' && game.reveal ? game.reveal : null;
-      this.question.hidden = revealed !== null;
-      this.reveal.replaceChildren(...(revealed ? [revealBlock(game, revealed, undefined)] : []));
-      const heatmap = revealed ? heatmapFigure(revealed, 'pj-game-figure pj-game-heatmap') : null;
-      this.figures.replaceChildren(this.figures.firstChild!, ...(heatmap ? [heatmap] : []));
-      this.element.dataset['phase'] = game.phase;
+      showGamePicture(this.pictureParts(), game, undefined, 'pj-game-figure pj-game-heatmap');
     }
     this.tick(now);
+  }
+
+  private pictureParts(): GamePictureParts {
+    const { element, number, picture, question, reveal, figures } = this;
+    return { element, number, picture, question, reveal, figures };
   }
 
   tick(now: number): void {
