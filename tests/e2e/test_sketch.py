@@ -4,6 +4,8 @@ has it painted."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import io
 
 import httpx
@@ -13,6 +15,7 @@ from PIL import Image
 
 from tests.conftest import FACILITATOR_TOKEN
 from tests.e2e.a11y import axe_violations
+from tests.e2e.test_console import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +46,6 @@ async def drag(page, points: list[tuple[float, float]]) -> None:  # type: ignore
 async def board_pixels(page) -> np.ndarray:  # type: ignore[no-untyped-def]
     """The sketch canvas's own pixels (512 x 384 RGB), read from the page."""
     data_url = await page.evaluate("() => document.querySelector('[data-testid=sketch-map]').toDataURL('image/png')")
-    import base64
-
     raw = base64.b64decode(data_url.split(",", 1)[1])
     with Image.open(io.BytesIO(raw)) as picture:
         return np.array(picture.convert("RGB"))
@@ -81,8 +82,6 @@ async def test_two_people_draw_one_sketch_and_paint_it(browser, site, artifacts)
     await bob.get_by_test_id("sketch-label-grass").click()
     await bob.get_by_test_id("sketch-size").fill("30")
     # Both draw at the same time, crossing each other.
-    import asyncio
-
     await asyncio.gather(
         drag(alice, [(0.05, 0.15), (0.5, 0.2), (0.95, 0.1)]),
         drag(bob, [(0.05, 0.8), (0.5, 0.3), (0.95, 0.85)]),
@@ -134,8 +133,6 @@ async def test_two_people_draw_one_sketch_and_paint_it(browser, site, artifacts)
 
 
 async def test_the_console_runs_a_sketch_round(browser, site, artifacts) -> None:  # type: ignore[no-untyped-def]
-    from tests.e2e.test_console import sign_in
-
     host_ctx, alice_ctx = [await browser.new_context(viewport={"width": 1280, "height": 1000}) for _ in range(2)]
     host, alice = await host_ctx.new_page(), await alice_ctx.new_page()
     errors: list[str] = []

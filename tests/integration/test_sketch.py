@@ -5,6 +5,7 @@ the bad input the sketch refuses."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import json
 import zipfile
@@ -296,8 +297,6 @@ async def test_openai_gets_the_label_map_and_a_prompt_of_its_labels(make_setting
 
 
 async def test_the_dataset_export_keeps_the_sketch_and_its_history(screens) -> None:  # type: ignore[no-untyped-def]
-    import csv
-
     alice = await screens("Alice")
     round_ = await make_sketch_round(alice)
     kept = await stroke(alice, round_["id"], {"tool": "brush", "label": SKY, "size": 40, "points": [[0, 40], [511, 40]]})
